@@ -1,0 +1,1 @@
+"""stoneheat firmware (the code that runs on the heater)."""

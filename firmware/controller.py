@@ -1,0 +1,237 @@
+"""The heater controller: one tick is read -> decode -> calibrate -> check -> filter -> PID -> output.
+
+Pure: it is handed the time (wrapping ms ticks) and the sensor's raw frame, and answers whether
+the SSR and the safety relay should be on. The board layer (ESP32 or simulated) does the I/O.
+
+Safety in this module: a reading at or above the cutoff, or a frame that cannot be trusted,
+turns both outputs off and latches FAULT; only ``reset_fault`` while the water is well below the
+cutoff clears it. Any exception inside a tick is itself a fault, so a bug cannot leave the
+heater on.
+"""
+
+from . import faults
+from .heater_output import TimeProportioningOutput
+from .limits import (
+    PLAUSIBLE_BOARD_MAX_C,
+    PLAUSIBLE_BOARD_MIN_C,
+    PLAUSIBLE_WATER_MAX_C,
+    PLAUSIBLE_WATER_MIN_C,
+    RESET_BELOW_CUTOFF_C,
+    DEFAULT_TARGET_C,
+)
+from .pid import PID
+from .settings import Settings, SettingError
+from .thermocouple import (
+    FAULT_OPEN,
+    FAULT_SHORT_GND,
+    FAULT_SHORT_VCC,
+    decode_max31855,
+    decode_max6675,
+    linearize_k,
+)
+from .ticks import ticks_diff
+
+IDLE = "IDLE"
+HEATING = "HEATING"
+READY = "READY"
+FAULT = "FAULT"
+
+MAX31855 = "max31855"
+MAX6675 = "max6675"
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+
+# The MAX6675 reports no cold junction; linearising around a typical board temperature leaves
+# under 0.02 C of error for a board between 15 and 35 C.
+_MAX6675_ASSUMED_CJ_C = 25.0
+
+
+def read_max31855(frame):
+    """``(hot_c, cj_c, fault_code)`` from a MAX31855 frame; ``hot_c`` is None on a fault."""
+    if frame == 0xFFFFFFFF:
+        return None, None, faults.SENSOR_BUS_HIGH
+    if frame == 0:
+        # MISO stuck low decodes as 0.00 C with no fault bit set: never a real reading, since
+        # the cold junction would be exactly 0.0000 C as well.
+        return None, None, faults.SENSOR_BUS_LOW
+    tc_c, cj_c, bits = decode_max31855(frame)
+    if bits & FAULT_OPEN:
+        return None, cj_c, faults.TC_OPEN
+    if bits & FAULT_SHORT_GND:
+        return None, cj_c, faults.TC_SHORT_GND
+    if bits & FAULT_SHORT_VCC:
+        return None, cj_c, faults.TC_SHORT_VCC
+    if frame & 0x00030008:  # D16 fault flag without a fault bit, or a reserved bit set
+        return None, cj_c, faults.SENSOR_FRAME
+    if not (PLAUSIBLE_BOARD_MIN_C <= cj_c <= PLAUSIBLE_BOARD_MAX_C):
+        return None, cj_c, faults.COLD_JUNCTION_RANGE
+    return linearize_k(tc_c, cj_c), cj_c, None
+
+
+def read_max6675(frame):
+    """``(hot_c, None, fault_code)`` from a MAX6675 frame."""
+    if frame == 0xFFFF:
+        return None, None, faults.SENSOR_BUS_HIGH
+    if frame == 0:
+        return None, None, faults.SENSOR_BUS_LOW
+    if frame & 0x8002:  # D15 (dummy sign) and D1 (device id) always read 0
+        return None, None, faults.SENSOR_FRAME
+    tc_c, bits = decode_max6675(frame)
+    if bits:
+        return None, None, faults.TC_OPEN
+    return linearize_k(tc_c, _MAX6675_ASSUMED_CJ_C), None, None
+
+
+class CommandError(Exception):
+    """A command refused at this time; ``code`` is stable, the message says why."""
+
+    def __init__(self, code, message):
+        Exception.__init__(self, message)
+        self.code = code
+
+
+class HeaterController:
+    def __init__(self, settings=None, sensor=MAX31855):
+        self.settings = settings if settings is not None else Settings()
+        if sensor == MAX31855:
+            self._read = read_max31855
+        elif sensor == MAX6675:
+            self._read = read_max6675
+        else:
+            raise ValueError("unknown sensor %r" % (sensor,))
+        self.sensor = sensor
+        self.state = IDLE
+        self.target_c = DEFAULT_TARGET_C
+        self.temp_c = None  # filtered, calibrated water temperature
+        self.reading_c = None  # last trusted calibrated reading, unfiltered
+        self.cj_c = None
+        self.duty = 0.0
+        self.heater_on = False
+        self.relay_on = False
+        self.fault = None
+        self.fault_value = None
+        self.fault_ms = None
+        self.last_frame = None
+        self._reading_ok = False
+        self._last_ms = None
+        self._in_band_ms = 0
+        s = self.settings
+        self.pid = PID(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"],
+                       s["derivative_filter_s"])
+        self.output = TimeProportioningOutput(int(s["window_s"] * 1000), int(s["min_pulse_s"] * 1000))
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def set_target_c(self, target_c):
+        s = self.settings
+        low, high = s["setpoint_min_c"], s["setpoint_max_c"]
+        try:
+            target_c = float(target_c)
+        except (TypeError, ValueError):
+            raise SettingError("BAD_VALUE", "target must be a number")
+        if not (low <= target_c <= high):
+            raise SettingError("OUT_OF_RANGE", "target must be between %.1f and %.1f C" % (low, high))
+        self.target_c = target_c
+
+    def start(self):
+        if self.state == FAULT:
+            raise CommandError("FAULT_LATCHED", "a fault is latched: reset it first")
+        if self.state == IDLE:
+            self.state = HEATING
+            self._in_band_ms = 0
+            self.pid.reset(0.0, self.target_c, self.temp_c)
+
+    def stop(self):
+        if self.state != FAULT:
+            self.state = IDLE
+        self._outputs_off()
+
+    def reset_fault(self):
+        if self.state != FAULT:
+            raise CommandError("NO_FAULT", "no fault to reset")
+        if not self._reading_ok:
+            raise CommandError("UNSAFE", "the sensor reading is not valid yet")
+        limit = self.settings["cutoff_c"] - RESET_BELOW_CUTOFF_C
+        if self.reading_c >= limit:
+            raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
+        self.state = IDLE
+        self.fault = None
+        self.fault_value = None
+        self.fault_ms = None
+
+    # -- the control tick --------------------------------------------------------------------
+
+    def tick(self, now_ms, frame):
+        """Run one control period on a raw sensor frame; returns whether the SSR is on."""
+        try:
+            self._tick(now_ms, frame)
+        except Exception:  # noqa: BLE001 - any failure must end with the heater off
+            self._trip(INTERNAL_ERROR, None, now_ms)
+        return self.heater_on
+
+    def _tick(self, now_ms, frame):
+        self.last_frame = frame
+        dt_ms = 0 if self._last_ms is None else ticks_diff(now_ms, self._last_ms)
+        self._last_ms = now_ms
+        hot_c, cj_c, code = self._read(frame)
+        self.cj_c = cj_c
+        if code is None:
+            s = self.settings
+            value = hot_c * s["cal_gain"] + s["cal_offset_c"]
+            if not (PLAUSIBLE_WATER_MIN_C <= value <= PLAUSIBLE_WATER_MAX_C):  # also NaN
+                code = faults.SENSOR_RANGE
+                hot_c = value
+        if code is not None:
+            self._reading_ok = False
+            self._trip(code, hot_c, now_ms)
+            return
+        self._reading_ok = True
+        self.reading_c = value
+        if value >= self.settings["cutoff_c"]:
+            self._trip(faults.OVER_TEMP, value, now_ms)
+            return
+        self._filter(value, dt_ms)
+        if self.state == FAULT or self.state == IDLE:
+            self._outputs_off()
+            return
+        self._track_ready(dt_ms)
+        self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
+        self.relay_on = True
+        self.heater_on = self.output.update(self.duty, now_ms)
+
+    def _filter(self, value, dt_ms):
+        tau = self.settings["filter_s"]
+        if self.temp_c is None or dt_ms <= 0 or dt_ms > 5000 or tau <= 0:
+            self.temp_c = value
+        else:
+            dt = dt_ms / 1000.0
+            self.temp_c += (value - self.temp_c) * dt / (tau + dt)
+
+    def _track_ready(self, dt_ms):
+        band = self.settings["ready_band_c"]
+        error = abs(self.temp_c - self.target_c)
+        if self.state == READY:
+            if error > 2 * band:
+                self.state = HEATING
+                self._in_band_ms = 0
+        elif error <= band:
+            self._in_band_ms += dt_ms
+            if self._in_band_ms >= self.settings["ready_hold_s"] * 1000:
+                self.state = READY
+        else:
+            self._in_band_ms = 0
+
+    def _trip(self, code, value, now_ms):
+        self._outputs_off()
+        if self.state != FAULT:  # the first cause is the one reported
+            self.state = FAULT
+            self.fault = code
+            self.fault_value = value
+            self.fault_ms = now_ms
+
+    def _outputs_off(self):
+        self.output.force_off()
+        self.duty = 0.0
+        self.heater_on = False
+        self.relay_on = False
+        self.pid.reset(0.0)

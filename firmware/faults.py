@@ -1,0 +1,29 @@
+"""Fault codes: stable names that the console, the host, the docs and the logs share."""
+
+OVER_TEMP = "OVER_TEMP"
+TC_OPEN = "TC_OPEN"
+TC_SHORT_GND = "TC_SHORT_GND"
+TC_SHORT_VCC = "TC_SHORT_VCC"
+SENSOR_BUS_HIGH = "SENSOR_BUS_HIGH"
+SENSOR_BUS_LOW = "SENSOR_BUS_LOW"
+SENSOR_FRAME = "SENSOR_FRAME"
+SENSOR_RANGE = "SENSOR_RANGE"
+COLD_JUNCTION_RANGE = "COLD_JUNCTION_RANGE"
+
+# What a therapist reads when the heater stops: what happened and what to do.
+MESSAGES = {
+    OVER_TEMP: "Water reached the over-temperature cutoff. Heater off. Do not use the stones; "
+    "let the bath cool, then reset.",
+    TC_OPEN: "Temperature probe disconnected or broken. Heater off. Check the probe plug.",
+    TC_SHORT_GND: "Temperature probe wire shorted to ground. Heater off. Call a technician.",
+    TC_SHORT_VCC: "Temperature probe wire shorted to supply. Heater off. Call a technician.",
+    SENSOR_BUS_HIGH: "Temperature chip not answering (line stuck high). Heater off. "
+    "Call a technician.",
+    SENSOR_BUS_LOW: "Temperature chip not answering (line stuck low). Heater off. "
+    "Call a technician.",
+    SENSOR_FRAME: "Temperature chip sent a malformed reading. Heater off. Call a technician.",
+    SENSOR_RANGE: "Temperature reading impossible for a water bath. Heater off. "
+    "Check the probe sits in the water.",
+    COLD_JUNCTION_RANGE: "Controller board temperature out of range. Heater off. "
+    "Move the controller away from heat.",
+}

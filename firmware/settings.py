@@ -1,0 +1,88 @@
+"""Controller settings: every value with its default and bounds, checked when it is set.
+
+The compiled ceilings of ``limits.py`` bound the temperature settings themselves, so no value
+accepted here can lift a setpoint above 60 C or the cutoff above 65 C.
+"""
+
+from .limits import (
+    CUTOFF_ABOVE_SETPOINT_C,
+    CUTOFF_CEILING_C,
+    DEFAULT_CUTOFF_C,
+    DEFAULT_SETPOINT_MAX_C,
+    DEFAULT_SETPOINT_MIN_C,
+    SETPOINT_CEILING_C,
+)
+
+# name: (default, lowest, highest, what it is)
+SETTINGS = {
+    "setpoint_min_c": (DEFAULT_SETPOINT_MIN_C, 20.0, SETPOINT_CEILING_C, "lowest target allowed"),
+    "setpoint_max_c": (DEFAULT_SETPOINT_MAX_C, 20.0, SETPOINT_CEILING_C, "highest target allowed"),
+    "cutoff_c": (DEFAULT_CUTOFF_C, 30.0, CUTOFF_CEILING_C, "over-temperature cutoff (latched)"),
+    "kp": (0.6, 0.0, 20.0, "proportional gain, output fraction per C"),
+    "ti_s": (1800.0, 10.0, 20000.0, "integral time"),
+    "td_s": (10.0, 0.0, 600.0, "derivative time"),
+    "setpoint_weight": (1.0, 0.0, 1.0, "share of the setpoint in the proportional term"),
+    "derivative_filter_s": (30.0, 0.0, 120.0, "time constant of the derivative filter"),
+    "filter_s": (1.0, 0.0, 30.0, "time constant of the measurement filter"),
+    "window_s": (2.0, 0.5, 120.0, "time-proportioning window (2 s SSR, 60 s relay)"),
+    "min_pulse_s": (0.25, 0.0, 30.0, "shortest heater pulse"),
+    "ready_band_c": (0.5, 0.1, 2.0, "ready when within this of the target"),
+    "ready_hold_s": (30.0, 0.0, 600.0, "for at least this long"),
+    "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
+    "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
+}
+
+
+class SettingError(ValueError):
+    """A setting refused; ``code`` is stable for programs, the message is for people."""
+
+    def __init__(self, code, message):
+        ValueError.__init__(self, message)
+        self.code = code
+
+
+class Settings:
+    def __init__(self, values=None):
+        self.values = {}
+        for name in SETTINGS:
+            self.values[name] = SETTINGS[name][0]
+        if values:
+            self.update(values)
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def checked(self, name, value):
+        """``value`` as a float if ``name`` may take it, else ``SettingError``."""
+        if name not in SETTINGS:
+            raise SettingError("UNKNOWN_SETTING", "no setting named %r" % (name,))
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise SettingError("BAD_VALUE", "%s must be a number" % name)
+        low, high = SETTINGS[name][1], SETTINGS[name][2]
+        if not (low <= value <= high):  # also refuses NaN
+            raise SettingError("OUT_OF_RANGE", "%s must be between %g and %g" % (name, low, high))
+        return value
+
+    def update(self, changes):
+        """Apply several settings at once, all or nothing."""
+        new = dict(self.values)
+        for name in changes:
+            new[name] = self.checked(name, changes[name])
+        _check_together(new)
+        self.values = new
+
+    def set(self, name, value):
+        self.update({name: value})
+
+
+def _check_together(v):
+    if v["setpoint_min_c"] > v["setpoint_max_c"]:
+        raise SettingError("OUT_OF_RANGE", "setpoint_min_c must not exceed setpoint_max_c")
+    if v["cutoff_c"] < v["setpoint_max_c"] + CUTOFF_ABOVE_SETPOINT_C:
+        raise SettingError(
+            "OUT_OF_RANGE",
+            "cutoff_c must be at least %g C above setpoint_max_c" % CUTOFF_ABOVE_SETPOINT_C)
+    if v["min_pulse_s"] > v["window_s"] / 2:
+        raise SettingError("OUT_OF_RANGE", "min_pulse_s must be at most half of window_s")

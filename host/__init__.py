@@ -1,0 +1,1 @@
+"""stoneheat host tool."""

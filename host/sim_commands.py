@@ -1,0 +1,181 @@
+"""``stoneheat sim``: the simulated heater, running the firmware's own control code."""
+
+import dataclasses
+import sys
+
+import click
+
+from .firmware.settings import SettingError, Settings
+from .firmware.units import c_to_f, parse_temperature
+from .sim.runner import CONTROLLERS, run
+from .sim.scenarios import SCENARIOS
+
+
+def _scenario_help():
+    return "\n".join("  %-8s %s" % (name, s.description) for name, s in SCENARIOS.items())
+
+
+@click.group()
+def sim():
+    """Run the simulated bath (the reference plant of the docs) on a virtual clock."""
+
+
+def _target_option(f):
+    return click.option(
+        "--target", "target", metavar="TEMP", default=None,
+        help="Setpoint, e.g. 130F or 54.4C (a bare number is C). Default: 130F.")(f)
+
+
+def _resolve(scenario_name, target):
+    scenario = SCENARIOS[scenario_name]
+    if target is not None:
+        try:
+            target_c = parse_temperature(target, "C")
+            Settings()  # the firmware's own bounds decide what a setpoint may be
+            from .firmware.controller import HeaterController
+
+            HeaterController().set_target_c(target_c)
+        except (ValueError, SettingError) as e:
+            raise click.BadParameter(str(e), param_hint="--target")
+        scenario = dataclasses.replace(scenario, setpoint_c=target_c)
+    return scenario
+
+
+@sim.command("run", epilog="Scenarios:\n\n\b\n" + _scenario_help())
+@click.argument("scenario", type=click.Choice(sorted(SCENARIOS)))
+@click.option("--controller", type=click.Choice(CONTROLLERS), default="firmware",
+              show_default=True, help="The firmware's controller, or a model of a peer's.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the sensor noise; the same seed gives the same run.")
+@_target_option
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also draw the run to this PNG file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def run_cmd(scenario, controller, seed, target, plot_path, as_json):
+    """Simulate SCENARIO and report how well the water was held.
+
+    All figures are on the true water temperature of the simulated bath, not on what the
+    controller measured. `full power` is the time the same bath needs at 100 % power: no
+    controller can be faster.
+    """
+    sc = _resolve(scenario, target)
+    result, trace = run(sc, controller, seed)
+    if plot_path:
+        from .sim.plot import plot_run
+
+        try:
+            plot_run(result, trace, plot_path, sc)
+        except OSError as e:
+            raise click.FileError(plot_path, hint=str(e))
+    if as_json:
+        from .cli import emit_json
+
+        emit_json(result)
+        return
+    click.echo(_describe(result, sc))
+    if plot_path:
+        click.echo("  plot              %s" % plot_path)
+
+
+def _minutes(s):
+    return "never" if s is None else "%.1f min" % (s / 60.0)
+
+
+def _describe(r, sc):
+    sp = r["setpoint_c"]
+    lines = [
+        "%s: %s" % (r["scenario"], sc.description),
+        "controller %s on %s, seed %d: %.1f h simulated in %.2f s"
+        % (r["controller"], r["runtime"], r["seed"], r["sim_s"] / 3600.0, r["wall_s"]),
+        "",
+        "  target            %.1f C (%.1f F)" % (sp, c_to_f(sp)),
+    ]
+    ratio = ""
+    if r["ready_s"] is not None and r["full_power_s"]:
+        ratio = " = %.2f x full power (%s)" % (r["ready_s"] / r["full_power_s"],
+                                               _minutes(r["full_power_s"]))
+    lines.append("  ready after       %s%s" % (_minutes(r["ready_s"]), ratio))
+    lines.append("  overshoot         %+.2f C (hottest water %.2f C)" % (r["overshoot_c"],
+                                                                      r["max_water_c"]))
+    if r["band_c"] is not None:
+        lines.append("  hold              %.2f C peak to peak, mean %+.3f C (%s)"
+                     % (r["band_c"], r["offset_c"], _window_text(sc)))
+    if "recovery_s" in r:
+        lines.append("  recovery          %s after the first disturbance (full power: %s)"
+                     % (_minutes(r["recovery_s"]), _minutes(r["recovery_full_power_s"])))
+    faults = ", ".join("%s at %.0f s" % (f["code"], f["t_s"]) for f in r["faults"]) or "none"
+    lines.append("  faults            %s" % faults)
+    e = r["energy"]
+    lines.append("  energy            in %.2f MJ = stored %.2f MJ + lost %.2f MJ"
+                 % (e["in_j"] / 1e6, e["stored_j"] / 1e6, e["lost_j"] / 1e6))
+    return "\n".join(lines)
+
+
+def _window_text(sc):
+    a, b = sc.steady_window
+    return "%.1f h to %.1f h" % (a / 3600.0, b / 3600.0)
+
+
+BENCH_COLUMNS = (
+    ("scenario", "%-8s", lambda r: r["scenario"]),
+    ("controller", "%-10s", lambda r: r["controller"]),
+    ("ready/fp", "%8s", lambda r: "-" if r["ready_s"] is None else "%.3f" % (r["ready_s"] / r["full_power_s"])),
+    ("overshoot", "%9s", lambda r: "%.3f" % r["overshoot_c"]),
+    ("band", "%6s", lambda r: "-" if r["band_c"] is None else "%.3f" % r["band_c"]),
+    ("offset", "%7s", lambda r: "-" if r["offset_c"] is None else "%+.3f" % r["offset_c"]),
+    ("recovery", "%9s", lambda r: "-" if r.get("recovery_s") is None else "%.0f s" % r["recovery_s"]),
+    ("faults", "%6s", lambda r: str(len(r["faults"]))),
+    ("wall", "%6s", lambda r: "%.2f" % r["wall_s"]),
+)
+
+
+@sim.command("bench")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--scenario", "scenarios", multiple=True, type=click.Choice(sorted(SCENARIOS)),
+              help="Only these scenarios (repeatable). Default: all.")
+@click.option("--controller", "controllers", multiple=True, type=click.Choice(CONTROLLERS),
+              help="Only these controllers (repeatable). Default: all.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list of run results.")
+def bench_cmd(seed, scenarios, controllers, as_json):
+    """Every scenario under every controller, side by side, on the same bath and seed.
+
+    `ready/fp` is the time to ready divided by the full-power time of the same bath;
+    overshoot, band (peak to peak) and offset (mean error) are in C on the true water.
+    """
+    jobs = [(s, c) for s in (scenarios or SCENARIOS) for c in (controllers or CONTROLLERS)]
+    results = []
+    show_progress = sys.stderr.isatty()
+    with click.progressbar(jobs, label="simulating", file=sys.stderr,
+                           item_show_func=lambda j: j and "%s/%s" % j) as bar:
+        for scenario, controller in (bar if show_progress else jobs):
+            results.append(run(SCENARIOS[scenario], controller, seed)[0])
+    if as_json:
+        from .cli import emit_json
+
+        emit_json(results)
+        return
+    click.echo("  ".join(fmt % name for name, fmt, _ in BENCH_COLUMNS))
+    for r in results:
+        click.echo("  ".join(fmt % get(r) for _, fmt, get in BENCH_COLUMNS))
+    click.echo("")
+    click.echo(bench_verdict(results))
+
+
+def bench_verdict(results):
+    """Does the firmware beat every baseline on overshoot and band, scenario by scenario?"""
+    lines = []
+    by = {(r["scenario"], r["controller"]): r for r in results}
+    for scenario in dict.fromkeys(r["scenario"] for r in results):
+        fw = by.get((scenario, "firmware"))
+        if fw is None:
+            continue
+        for other in CONTROLLERS[1:]:
+            b = by.get((scenario, other))
+            if b is None:
+                continue
+            wins = []
+            for key in ("overshoot_c", "band_c"):
+                if fw[key] is not None and b[key] is not None:
+                    wins.append("%s %s" % (key[:-2], "better" if fw[key] < b[key] else "NOT better"))
+            lines.append("%-8s firmware vs %-10s %s" % (scenario, other, ", ".join(wins)))
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""Run a controller against the simulated bath on a virtual clock and measure the result.
+
+Each period (250 ms): disturbances due now happen, the simulated chip encodes a frame from the
+probe, the controller ticks on it, and the plant advances with the heater powered only if both
+the SSR and the safety relay are on. Figures are taken on the true water temperature.
+"""
+
+import time
+from array import array
+
+from ..firmware.controller import HeaterController
+from ..firmware.settings import Settings
+from ..firmware.ticks import TICKS_PERIOD, ticks_add
+from . import metrics
+from .baselines import Thermostat, ZieglerNicholsPID, relay_autotune
+from .plant import BathPlant
+from .sensor import SimulatedMax31855
+
+PERIOD_MS = 250
+DT_S = PERIOD_MS / 1000.0
+CONTROLLERS = ("firmware", "thermostat", "zn-pid")
+# The virtual tick counter starts a minute before it wraps, so every run crosses a wrap-around.
+TICKS_START = TICKS_PERIOD - 60000
+
+_autotune_cache = {}
+
+
+def make_controller(name, scenario, seed, settings=None):
+    """A controller of the named kind, started towards the scenario's setpoint."""
+    if name == "firmware":
+        ctrl = HeaterController(settings if settings is not None else Settings())
+        ctrl.set_target_c(scenario.setpoint_c)
+    elif name == "thermostat":
+        ctrl = Thermostat(scenario.setpoint_c)
+    elif name == "zn-pid":
+        key = (scenario.plant, scenario.setpoint_c, seed)
+        if key not in _autotune_cache:
+            # The peer's workflow: autotune once on this very bath, then run with those gains.
+            _autotune_cache[key] = relay_autotune(
+                BathPlant(scenario.plant, DT_S), SimulatedMax31855(seed), scenario.setpoint_c)
+        ku, tu = _autotune_cache[key]
+        ctrl = ZieglerNicholsPID(scenario.setpoint_c, ku, tu)
+    else:
+        raise ValueError("unknown controller %r (choose from %s)" % (name, ", ".join(CONTROLLERS)))
+    ctrl.start()
+    return ctrl
+
+
+class Trace:
+    """What a run recorded, one sample per period, for plots and checks."""
+
+    def __init__(self):
+        self.water_c = array("d")
+        self.measured_c = array("d")
+        self.duty = array("d")
+        self.heater_on = bytearray()
+
+    def time_s(self, i):
+        return (i + 1) * DT_S
+
+
+def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1):
+    """Simulate ``scenario`` under ``controller``; returns (result dict, Trace)."""
+    wall0 = time.perf_counter()
+    plant = BathPlant(scenario.plant, DT_S)
+    sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c)
+    ctrl = make_controller(controller, scenario, seed, settings)
+    full_power_s = plant.full_power_time_s(scenario.setpoint_c - metrics.READY_BAND_C)
+    board_c = plant.ambient_c + plant.params.board_above_ambient_c
+    cutoff_c = ctrl.settings["cutoff_c"] if controller == "firmware" else Settings()["cutoff_c"]
+    n = int(round(scenario.duration_s / DT_S))
+    events = list(scenario.events)
+    trace = Trace()
+    water, measured, duty, heat = trace.water_c, trace.measured_c, trace.duty, trace.heater_on
+    faults = []
+    last_fault = None
+    on_above_cutoff = 0
+    recovery_fp_s = None
+    disturbance_i = None
+    now = TICKS_START
+    ev = 0
+    for i in range(n):
+        t_s = i * DT_S
+        while ev < len(events) and events[ev].t_s <= t_s:
+            if disturbance_i is None:
+                disturbance_i = i
+                recovery_fp_s = _full_power_recovery_s(plant, events[ev:], t_s, scenario)
+            events[ev].apply(plant)
+            ev += 1
+        ssr = ctrl.tick(now, sensor.frame(plant.probe_c, board_c))
+        powered = ssr and ctrl.relay_on
+        if ctrl.fault is not None and ctrl.fault != last_fault:
+            faults.append({"code": ctrl.fault, "t_s": t_s})
+        last_fault = ctrl.fault
+        plant.step(powered)
+        if powered and plant.water_c >= cutoff_c:
+            on_above_cutoff += 1
+        water.append(plant.water_c)
+        measured.append(ctrl.temp_c if ctrl.temp_c is not None else float("nan"))
+        duty.append(ctrl.duty)
+        heat.append(1 if powered else 0)
+        now = ticks_add(now, PERIOD_MS)
+
+    sp = scenario.setpoint_c
+    end_ready = disturbance_i if disturbance_i is not None else n
+    band, offset = metrics.window_stats(water, DT_S, sp, scenario.steady_window)
+    result = {
+        "scenario": scenario.name,
+        "controller": controller,
+        "runtime": "cpython",
+        "seed": seed,
+        "sim_s": n * DT_S,
+        "wall_s": round(time.perf_counter() - wall0, 3),
+        "setpoint_c": round(sp, 3),
+        "full_power_s": full_power_s,
+        "ready_s": metrics.settle_time_s(water, DT_S, sp, 0, end_ready),
+        "overshoot_c": round(max(water) - sp, 3),
+        "band_c": _round(band),
+        "offset_c": _round(offset),
+        "max_water_c": round(max(water), 3),
+        "faults": faults,
+        "heater_on_above_cutoff_s": on_above_cutoff * DT_S,
+        "energy": {k: round(v, 1) for k, v in plant.energy().items()},
+    }
+    if disturbance_i is not None:
+        nxt = _next_disturbance_i(scenario, disturbance_i, n)
+        rec = metrics.settle_time_s(water, DT_S, sp, disturbance_i, nxt)
+        result["recovery_s"] = rec
+        result["recovery_full_power_s"] = recovery_fp_s
+    result["wall_s"] = round(time.perf_counter() - wall0, 3)
+    return result, trace
+
+
+def _round(x, nd=3):
+    return None if x is None else round(x, nd)
+
+
+def _next_disturbance_i(scenario, first_i, n):
+    """Index of the first event that is not part of the first disturbance (same minute)."""
+    t0 = scenario.events[0].t_s
+    for e in scenario.events:
+        if e.t_s > t0 and e.kind not in ("lid_on",):
+            return min(n, int(round(e.t_s / DT_S)))
+    return n
+
+
+def _full_power_recovery_s(plant, events, t0_s, scenario, horizon_s=2 * 3600.0):
+    """Seconds full power needs, from the moment of the disturbance (its later events included),
+    to bring the water back to the temperature it had then (at most the setpoint).
+
+    At full power the water may never leave the +-0.5 C band after a disturbance, so "back in
+    the band" would be 0 and meaningless; regaining the lost temperature is what full power can
+    do fastest, and no controller that only sees the probe can do better.
+    """
+    twin = plant.copy()
+    pending = [e for e in events if e.t_s - t0_s < horizon_s]
+    for e in pending:
+        if e.t_s <= t0_s:
+            e.apply(twin)
+    pending = [e for e in pending if e.t_s > t0_s]
+    ref = min(plant.water_c, scenario.setpoint_c)
+    last_below = None
+    t = 0.0
+    j = 0
+    while t < horizon_s:
+        while j < len(pending) and pending[j].t_s <= t0_s + t:
+            pending[j].apply(twin)
+            j += 1
+        twin.step(True)
+        t += DT_S
+        if twin.water_c < ref:
+            last_below = t
+        elif twin.water_c > ref + metrics.READY_BAND_C:
+            break
+    return 0.0 if last_below is None else last_below + DT_S
