@@ -20,7 +20,8 @@ from .limits import (
     DEFAULT_TARGET_C,
 )
 from .pid import PID
-from .settings import Settings, SettingError
+from .errors import CommandError, SettingError
+from .settings import Settings
 from .thermocouple import (
     FAULT_OPEN,
     FAULT_SHORT_GND,
@@ -80,14 +81,6 @@ def read_max6675(frame):
     if bits:
         return None, None, faults.TC_OPEN
     return linearize_k(tc_c, _MAX6675_ASSUMED_CJ_C), None, None
-
-
-class CommandError(Exception):
-    """A command refused at this time; ``code`` is stable, the message says why."""
-
-    def __init__(self, code, message):
-        Exception.__init__(self, message)
-        self.code = code
 
 
 class HeaterController:

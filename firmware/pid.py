@@ -7,7 +7,8 @@
 - Conditional integration: the integral does not grow while the output is saturated in the
   direction the error pushes, so heat-up does not wind it up.
 - Bumpless: ``reset(output)`` starts from a given output, and ``set_gains`` keeps the output
-  where it was.
+  where it was. For that the integral term may range over -1..1, not only over the output's
+  0..1: after a retune it may have to cancel part of a larger proportional term.
 """
 
 from .ticks import ticks_diff
@@ -41,7 +42,7 @@ class PID:
             self.integral = output - self._proportional(setpoint, measurement)
         else:
             self.integral = output
-        self.integral = _clamp(self.integral)
+        self.integral = _clamp(self.integral, -1.0)
         self.output = _clamp(output)
 
     def set_gains(self, kp, ti_s, td_s, setpoint_weight=None):
@@ -54,7 +55,7 @@ class PID:
             self.setpoint_weight = setpoint_weight
         self.derivative = 0.0
         if self._last_sp is not None and self._last_y is not None:
-            self.integral = _clamp(old - self._proportional(self._last_sp, self._last_y))
+            self.integral = _clamp(old - self._proportional(self._last_sp, self._last_y), -1.0)
 
     def _proportional(self, setpoint, y):
         return self.kp * (self.setpoint_weight * setpoint - y)
@@ -84,7 +85,8 @@ class PID:
             saturated_up = unclamped >= 1.0 and error > 0
             saturated_down = unclamped <= 0.0 and error < 0
             if not (saturated_up or saturated_down):
-                self.integral = _clamp(self.integral + self.kp * error * (dt_ms / 1000.0) / self.ti_s)
+                self.integral = _clamp(
+                    self.integral + self.kp * error * (dt_ms / 1000.0) / self.ti_s, -1.0)
                 unclamped = p + self.integral + self.derivative
         self.output = _clamp(unclamped)
         self._last_ms = now_ms

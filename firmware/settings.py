@@ -4,6 +4,7 @@ The compiled ceilings of ``limits.py`` bound the temperature settings themselves
 accepted here can lift a setpoint above 60 C or the cutoff above 65 C.
 """
 
+from .errors import SettingError
 from .limits import (
     CUTOFF_ABOVE_SETPOINT_C,
     CUTOFF_CEILING_C,
@@ -31,14 +32,6 @@ SETTINGS = {
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
     "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
 }
-
-
-class SettingError(ValueError):
-    """A setting refused; ``code`` is stable for programs, the message is for people."""
-
-    def __init__(self, code, message):
-        ValueError.__init__(self, message)
-        self.code = code
 
 
 class Settings:

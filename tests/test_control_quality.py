@@ -1,0 +1,48 @@
+"""The firmware's controller on the reference plant: the figures issue 2 asks for."""
+
+import pytest
+
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS
+
+CONTRACT_FIELDS = {
+    "scenario", "controller", "runtime", "seed", "sim_s", "wall_s", "setpoint_c", "full_power_s",
+    "ready_s", "overshoot_c", "band_c", "offset_c", "max_water_c", "faults",
+    "heater_on_above_cutoff_s", "energy",
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_heatup_to_130f_on_the_reference_plant(seed):
+    r, _ = run(SCENARIOS["heatup"], "firmware", seed=seed)
+    assert abs(r["setpoint_c"] - 54.44) < 0.01
+    assert r["ready_s"] <= 1.15 * r["full_power_s"]
+    assert r["overshoot_c"] <= 0.5
+    assert abs(r["offset_c"]) <= 0.1
+    assert r["band_c"] <= 0.3
+    assert r["faults"] == [] and r["heater_on_above_cutoff_s"] == 0
+
+
+def test_workday_holds_without_faults():
+    r, _ = run(SCENARIOS["workday"], "firmware")
+    assert r["faults"] == []
+    assert r["max_water_c"] < r["setpoint_c"] + 0.5
+    assert r["band_c"] <= 0.3
+
+
+def test_result_has_the_contract_fields_and_disturbance_fields():
+    r, _ = run(SCENARIOS["stones"], "firmware")
+    assert CONTRACT_FIELDS <= set(r)
+    assert set(r["energy"]) >= {"in_j", "stored_j", "lost_j"}
+    assert r["recovery_s"] is not None and r["recovery_full_power_s"] is not None
+    assert r["runtime"] == "cpython"
+
+
+def test_same_seed_same_run_other_seed_other_noise():
+    a, _ = run(SCENARIOS["heatup"], "firmware", seed=7)
+    b, _ = run(SCENARIOS["heatup"], "firmware", seed=7)
+    c, _ = run(SCENARIOS["heatup"], "firmware", seed=8)
+    for r in (a, b, c):
+        r.pop("wall_s")
+    assert a == b
+    assert a != c

@@ -1,0 +1,211 @@
+"""The controller's states and its essential safety: off and latched on any doubt."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from thermocouple_its90 import TypeK
+
+from frames import BOARD_C, faulty_frame, max31855_frame
+from stoneheat.firmware import faults
+from stoneheat.firmware.controller import (
+    FAULT,
+    HEATING,
+    IDLE,
+    INTERNAL_ERROR,
+    MAX6675,
+    READY,
+    CommandError,
+    HeaterController,
+)
+from stoneheat.firmware.limits import SETPOINT_CEILING_C
+from stoneheat.firmware.settings import SettingError
+from stoneheat.firmware.thermocouple import CHIP_SEEBECK_MV_PER_C, decode_max31855
+from stoneheat.firmware.ticks import TICKS_PERIOD, ticks_add
+from stoneheat.sim.sensor import encode_max31855, encode_max6675
+
+
+def _feed(ctrl, temps, start=0, period=250):
+    now = start
+    for t in temps:
+        ctrl.tick(now, max31855_frame(t))
+        now = ticks_add(now, period)
+    return now
+
+
+def test_idle_never_heats():
+    ctrl = HeaterController()
+    _feed(ctrl, [20.0] * 100)
+    assert ctrl.state == IDLE and not ctrl.heater_on and not ctrl.relay_on
+
+
+def test_heating_then_ready_after_hold_in_band():
+    ctrl = HeaterController()
+    ctrl.set_target_c(54.4)
+    now = _feed(ctrl, [30.0] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [30.0] * 4, now)
+    assert ctrl.state == HEATING and ctrl.heater_on and ctrl.relay_on
+    _feed(ctrl, [54.3] * (40 * 4), now)  # 40 s in the band
+    assert ctrl.state == READY
+
+
+def test_ready_falls_back_to_heating_when_water_cools():
+    ctrl = HeaterController()
+    now = _feed(ctrl, [54.4] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [54.4] * 200, now)
+    assert ctrl.state == READY
+    _feed(ctrl, [52.5] * 40, now)
+    assert ctrl.state == HEATING
+
+
+def test_over_temperature_latches_and_reset_needs_cool_water():
+    ctrl = HeaterController()
+    now = _feed(ctrl, [54.0] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [60.2], now)
+    assert ctrl.state == FAULT and ctrl.fault == faults.OVER_TEMP
+    assert not ctrl.heater_on and not ctrl.relay_on
+    assert ctrl.fault_value >= 60.0
+    with pytest.raises(CommandError):
+        ctrl.start()
+    now = _feed(ctrl, [58.0] * 10, now)
+    assert ctrl.state == FAULT  # latched even though the reading dropped
+    with pytest.raises(CommandError) as e:
+        ctrl.reset_fault()
+    assert e.value.code == "UNSAFE"
+    now = _feed(ctrl, [50.0] * 10, now)
+    ctrl.reset_fault()
+    assert ctrl.state == IDLE and ctrl.fault is None
+
+
+def test_over_temperature_trips_even_when_idle():
+    # A welded SSR heats an idle bath: the cutoff must still latch.
+    ctrl = HeaterController()
+    _feed(ctrl, [61.0])
+    assert ctrl.state == FAULT and ctrl.fault == faults.OVER_TEMP
+
+
+@pytest.mark.parametrize("frame, code", [
+    (0xFFFFFFFF, faults.SENSOR_BUS_HIGH),
+    (0x00000000, faults.SENSOR_BUS_LOW),
+    (faulty_frame(1), faults.TC_OPEN),
+    (faulty_frame(2), faults.TC_SHORT_GND),
+    (faulty_frame(4), faults.TC_SHORT_VCC),
+    (max31855_frame(54.0) | (1 << 16), faults.SENSOR_FRAME),  # fault flag without a cause
+    (max31855_frame(54.0) | (1 << 17), faults.SENSOR_FRAME),  # reserved bit
+    (max31855_frame(54.0) | (1 << 3), faults.SENSOR_FRAME),  # reserved bit
+    (encode_max31855(54.0, 120.0), faults.COLD_JUNCTION_RANGE),
+    (encode_max31855(300.0, BOARD_C), faults.SENSOR_RANGE),
+    (encode_max31855(-40.0, BOARD_C), faults.SENSOR_RANGE),
+])
+def test_untrusted_frames_turn_heater_off_and_latch(frame, code):
+    ctrl = HeaterController()
+    now = _feed(ctrl, [40.0] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [40.0] * 4, now)
+    assert ctrl.heater_on
+    ctrl.tick(now, frame)
+    assert ctrl.state == FAULT and ctrl.fault == code
+    assert not ctrl.heater_on and not ctrl.relay_on
+    _feed(ctrl, [40.0] * 20, ticks_add(now, 250))
+    assert ctrl.state == FAULT and not ctrl.heater_on  # latched
+    ctrl.reset_fault()
+    assert ctrl.state == IDLE
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 200.0, 39.9, 57.1, "hot", None])
+def test_bad_targets_are_refused_and_change_nothing(bad):
+    ctrl = HeaterController()
+    ctrl.set_target_c(50.0)
+    with pytest.raises(SettingError):
+        ctrl.set_target_c(bad)
+    assert ctrl.target_c == 50.0
+
+
+def test_an_exception_inside_a_tick_turns_everything_off():
+    ctrl = HeaterController()
+    now = _feed(ctrl, [40.0] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [40.0] * 4, now)
+    assert ctrl.heater_on
+
+    def broken(*args):
+        raise ZeroDivisionError("bug")
+
+    ctrl.pid.update = broken
+    assert ctrl.tick(now, max31855_frame(40.0)) is False
+    assert ctrl.state == FAULT and ctrl.fault == INTERNAL_ERROR and not ctrl.relay_on
+
+
+def test_max6675_frames():
+    ctrl = HeaterController(sensor=MAX6675)
+    ctrl.tick(0, encode_max6675(50.0))
+    assert abs(ctrl.temp_c - 50.0) < 0.3
+    ctrl.start()
+    ctrl.tick(250, encode_max6675(50.0, open_circuit=True))
+    assert ctrl.fault == faults.TC_OPEN and not ctrl.heater_on
+    for frame, code in ((0xFFFF, faults.SENSOR_BUS_HIGH), (0, faults.SENSOR_BUS_LOW),
+                        (encode_max6675(50.0) | 0x8000, faults.SENSOR_FRAME)):
+        c = HeaterController(sensor=MAX6675)
+        c.tick(0, frame)
+        assert c.fault == code
+
+
+# -- the property: whatever the trace and the commands, never heat on doubt -------------------
+
+def _independent_reading(frame):
+    """The water temperature a frame says, by the independent NIST implementation; None if the
+    frame carries a fault bit or is one of the stuck-bus patterns."""
+    if frame in (0, 0xFFFFFFFF):
+        return None
+    tc_c, cj_c, bits = decode_max31855(frame)
+    if bits:
+        return None
+    emf = (tc_c - cj_c) * CHIP_SEEBECK_MV_PER_C + TypeK.emf(cj_c)
+    return TypeK.temperature(emf) if -5.0 < tc_c < 1300 else None
+
+
+healthy = st.floats(15.0, 70.0).map(max31855_frame)
+broken = st.one_of(
+    st.sampled_from([0, 0xFFFFFFFF]),
+    st.integers(1, 7).map(faulty_frame),
+    st.integers(0, 0xFFFFFFFF),
+)
+step = st.one_of(
+    st.tuples(st.just("frame"), st.one_of(healthy, healthy, healthy, broken), st.integers(1, 3000)),
+    st.tuples(st.just("start"), st.none(), st.none()),
+    st.tuples(st.just("stop"), st.none(), st.none()),
+    st.tuples(st.just("reset"), st.none(), st.none()),
+    st.tuples(st.just("target"), st.floats(allow_nan=True, allow_infinity=True), st.none()),
+)
+
+
+@given(st.lists(step, max_size=120), st.integers(0, TICKS_PERIOD - 1))
+def test_heater_never_on_for_a_faulty_frame_or_at_the_cutoff(steps, start):
+    ctrl = HeaterController()
+    cutoff = ctrl.settings["cutoff_c"]
+    now = start
+    for kind, value, dt in steps:
+        if kind == "frame":
+            now = ticks_add(now, dt)
+            on = ctrl.tick(now, value)
+            reading = _independent_reading(value)
+            if reading is None or reading >= cutoff - 0.01:
+                assert not on and not ctrl.relay_on
+            if ctrl.state == FAULT or ctrl.state == IDLE:
+                assert not on and not ctrl.relay_on
+        else:
+            try:
+                if kind == "start":
+                    ctrl.start()
+                elif kind == "stop":
+                    ctrl.stop()
+                elif kind == "reset":
+                    ctrl.reset_fault()
+                else:
+                    ctrl.set_target_c(value)
+            except (CommandError, SettingError):
+                pass
+        assert ctrl.target_c <= SETPOINT_CEILING_C
+        assert ctrl.fault != INTERNAL_ERROR

@@ -1,0 +1,113 @@
+"""The firmware under the real MicroPython interpreter (the unix port from PyPI) and mpy-cross.
+
+CI sets STONEHEAT_REQUIRE_TOOLS=1, so a missing interpreter or compiler fails these tests.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from frames import max31855_frame
+from micropython_tools import (
+    firmware_sources,
+    install_firmware,
+    require_tool,
+    run_micropython,
+)
+from stoneheat.firmware.ticks import ticks_add
+from stoneheat.sim.plant import BathPlant
+from stoneheat.sim.runner import TICKS_START
+from stoneheat.sim.sensor import SimulatedMax31855
+
+REPLAY = __import__("pathlib").Path(__file__).with_name("replay_controller_mp.py")
+
+
+@pytest.mark.parametrize("src", firmware_sources(), ids=lambda p: p.name)
+def test_every_firmware_module_compiles_with_mpy_cross(src, tmp_path):
+    mpy_cross = require_tool("mpy-cross")
+    proc = subprocess.run([mpy_cross, "-o", str(tmp_path / "out.mpy"), str(src)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _trace():
+    """A closed-loop heat-up on the simulated bath (frames from the CPython run), then commands
+    and faults: everything the core does, for both interpreters to replay."""
+    from stoneheat.firmware.controller import HeaterController
+
+    plant = BathPlant()
+    chip = SimulatedMax31855(seed=5)
+    ctrl = HeaterController()
+    steps = [["target", 54.4], ["start"]]
+    ctrl.set_target_c(54.4)
+    ctrl.start()
+    now = TICKS_START  # wraps after one minute
+    for _ in range(4 * 60 * 25):  # 25 minutes: heat-up, READY, hold
+        frame = chip.frame(plant.probe_c, 25.0)
+        steps.append(["tick", now, frame])
+        plant.step(ctrl.tick(now, frame) and ctrl.relay_on)
+        now = ticks_add(now, 250)
+    steps += [["target", "nan"], ["target", 200.0], ["target", 57.5], ["target", 50.0]]
+    for frame in [max31855_frame(50.0)] * 20 + [0] + [max31855_frame(50.0)] * 4:
+        steps.append(["tick", now, frame])
+        now = ticks_add(now, 250)
+    steps += [["start"], ["reset"], ["start"]]
+    for t in [50.0] * 20 + [61.0] + [58.0] * 4:
+        steps.append(["tick", now, max31855_frame(t)])
+        now = ticks_add(now, 250)
+    steps += [["reset"]]
+    for _ in range(4):
+        steps.append(["tick", now, max31855_frame(45.0)])
+        now = ticks_add(now, 250)
+    steps += [["reset"], ["start"], ["stop"]]
+    for _ in range(4):
+        steps.append(["tick", now, max31855_frame(45.0)])
+        now = ticks_add(now, 250)
+    return steps
+
+
+def _replay(interpreter_cmd, tmp_path, compiled=False):
+    trace_file = tmp_path / "trace.json"
+    if not trace_file.exists():
+        trace_file.write_text("".join(json.dumps(step) + "\n" for step in _trace()))
+    root = tmp_path / ("%s-%s" % ("cpython" if interpreter_cmd else "micropython",
+                                  "mpy" if compiled else "src"))
+    install_firmware(root, "shfw", compiled=compiled)
+    if interpreter_cmd is None:
+        # A heap the size an ESP32 without PSRAM leaves MicroPython.
+        proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="100K")
+    else:
+        proc = subprocess.run(interpreter_cmd + [str(REPLAY), str(root), "shfw", str(trace_file)],
+                              capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x[0] in (0, 1):  # a tick: decisions exactly, numbers to rounding
+            assert x[:4] == y[:4], "step %d: %r != %r" % (i, x, y)
+            for u, v in zip(x[4:], y[4:]):
+                assert (u is None and v is None) or abs(u - v) < 1e-6, "step %d" % i
+        else:
+            assert x == y, "step %d: %r != %r" % (i, x, y)
+
+
+def test_core_decides_identically_under_micropython_and_cpython(tmp_path):
+    cpython = _replay([sys.executable], tmp_path)
+    micropython = _replay(None, tmp_path)
+    _assert_same(cpython, micropython)
+    states = {row[2] for row in cpython if row[0] in (0, 1)}
+    assert {"HEATING", "READY", "FAULT", "IDLE"} <= states
+    assert sum(row[0] for row in cpython if row[0] in (0, 1)) > 3000  # it really heated
+    refusals = [row[0] for row in cpython if row[0] not in (0, 1)]
+    assert refusals.count("OUT_OF_RANGE") == 3 and "FAULT_LATCHED" in refusals
+
+
+def test_compiled_firmware_runs_under_micropython(tmp_path):
+    source = _replay(None, tmp_path)
+    compiled = _replay(None, tmp_path, compiled=True)
+    _assert_same(source, compiled)
