@@ -108,10 +108,36 @@ class HeaterController:
         self._reading_ok = False
         self._last_ms = None
         self._in_band_ms = 0
+        self.pid = None
+        self.output = None
+        self._apply_settings()
+
+    def update_settings(self, changes):
+        """Validate and apply settings (all or nothing); gains change without a bump."""
+        self.settings.update(changes)
+        self._apply_settings()
+
+    def _apply_settings(self):
+        # Copied into attributes once, so a tick does no dictionary look-ups.
         s = self.settings
-        self.pid = PID(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"],
-                       s["derivative_filter_s"])
-        self.output = TimeProportioningOutput(int(s["window_s"] * 1000), int(s["min_pulse_s"] * 1000))
+        self._cal_gain = s["cal_gain"]
+        self._cal_offset_c = s["cal_offset_c"]
+        self._cutoff_c = s["cutoff_c"]
+        self._filter_s = s["filter_s"]
+        self._ready_band_c = s["ready_band_c"]
+        self._ready_hold_ms = s["ready_hold_s"] * 1000
+        if self.pid is None:
+            self.pid = PID(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"],
+                           s["derivative_filter_s"])
+        else:
+            self.pid.derivative_filter_s = s["derivative_filter_s"]
+            self.pid.set_gains(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"])
+        window_ms, pulse_ms = int(s["window_s"] * 1000), int(s["min_pulse_s"] * 1000)
+        if self.output is None or (self.output.window_ms, self.output.min_pulse_ms) != (window_ms, pulse_ms):
+            self.output = TimeProportioningOutput(window_ms, pulse_ms)
+        if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
+            # A narrowed range never leaves the target outside it: the nearest allowed value.
+            self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -144,7 +170,7 @@ class HeaterController:
             raise CommandError("NO_FAULT", "no fault to reset")
         if not self._reading_ok:
             raise CommandError("UNSAFE", "the sensor reading is not valid yet")
-        limit = self.settings["cutoff_c"] - RESET_BELOW_CUTOFF_C
+        limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
         if self.reading_c >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
         self.state = IDLE
@@ -169,8 +195,7 @@ class HeaterController:
         hot_c, cj_c, code = self._read(frame)
         self.cj_c = cj_c
         if code is None:
-            s = self.settings
-            value = hot_c * s["cal_gain"] + s["cal_offset_c"]
+            value = hot_c * self._cal_gain + self._cal_offset_c
             if not (PLAUSIBLE_WATER_MIN_C <= value <= PLAUSIBLE_WATER_MAX_C):  # also NaN
                 code = faults.SENSOR_RANGE
                 hot_c = value
@@ -180,7 +205,7 @@ class HeaterController:
             return
         self._reading_ok = True
         self.reading_c = value
-        if value >= self.settings["cutoff_c"]:
+        if value >= self._cutoff_c:
             self._trip(faults.OVER_TEMP, value, now_ms)
             return
         self._filter(value, dt_ms)
@@ -193,7 +218,7 @@ class HeaterController:
         self.heater_on = self.output.update(self.duty, now_ms)
 
     def _filter(self, value, dt_ms):
-        tau = self.settings["filter_s"]
+        tau = self._filter_s
         if self.temp_c is None or dt_ms <= 0 or dt_ms > 5000 or tau <= 0:
             self.temp_c = value
         else:
@@ -201,7 +226,7 @@ class HeaterController:
             self.temp_c += (value - self.temp_c) * dt / (tau + dt)
 
     def _track_ready(self, dt_ms):
-        band = self.settings["ready_band_c"]
+        band = self._ready_band_c
         error = abs(self.temp_c - self.target_c)
         if self.state == READY:
             if error > 2 * band:
@@ -209,7 +234,7 @@ class HeaterController:
                 self._in_band_ms = 0
         elif error <= band:
             self._in_band_ms += dt_ms
-            if self._in_band_ms >= self.settings["ready_hold_s"] * 1000:
+            if self._in_band_ms >= self._ready_hold_ms:
                 self.state = READY
         else:
             self._in_band_ms = 0

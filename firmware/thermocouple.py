@@ -47,22 +47,28 @@ def _sign_extend(value, bits):
     return value
 
 
-def _poly(coeffs, x):
+def _horner(coeffs):
+    """Coefficients from the highest power down, for Horner's rule."""
+    return tuple(reversed(coeffs))
+
+
+def _slope(coeffs):
+    """Coefficients of the derivative, from the highest power down."""
+    return tuple(reversed([i * coeffs[i] for i in range(1, len(coeffs))]))
+
+
+def _poly(high_first, x):
     acc = 0.0
-    i = len(coeffs) - 1
-    while i >= 0:
-        acc = acc * x + coeffs[i]
-        i -= 1
+    for c in high_first:
+        acc = acc * x + c
     return acc
 
 
-def _poly_slope(coeffs, x):
-    acc = 0.0
-    i = len(coeffs) - 1
-    while i >= 1:
-        acc = acc * x + i * coeffs[i]
-        i -= 1
-    return acc
+_EMF_BELOW_0_H = _horner(_EMF_BELOW_0)
+_EMF_ABOVE_0_H = _horner(_EMF_ABOVE_0)
+_SLOPE_BELOW_0_H = _slope(_EMF_BELOW_0)
+_SLOPE_ABOVE_0_H = _slope(_EMF_ABOVE_0)
+_INVERSE_H = tuple((top, _horner(coeffs)) for top, coeffs in _INVERSE)
 
 
 def decode_max31855(frame):
@@ -70,7 +76,7 @@ def decode_max31855(frame):
 
     ``tc_c`` is the chip's (linear) thermocouple temperature, 0.25 C steps; ``cj_c`` its cold
     junction, 0.0625 C steps; ``fault_bits`` are D2..D0 (SCV, SCG, OC), 0 when healthy. Whether
-    the frame as a whole can be trusted is ``max31855_frame_fault``'s business.
+    the frame as a whole can be trusted is ``controller.read_max31855``'s business.
     """
     frame &= 0xFFFFFFFF
     tc_c = _sign_extend(frame >> 18, 14) * 0.25
@@ -91,16 +97,22 @@ def decode_max6675(frame):
 def type_k_emf_mv(t_c):
     """NIST ITS-90 type K EMF (mV, reference junction at 0 C) of a junction at ``t_c``."""
     if t_c < 0.0:
-        return _poly(_EMF_BELOW_0, t_c)
+        return _poly(_EMF_BELOW_0_H, t_c)
     d = t_c - _EXP_A2
-    return _poly(_EMF_ABOVE_0, t_c) + _EXP_A0 * math.exp(_EXP_A1 * d * d)
+    return _poly(_EMF_ABOVE_0_H, t_c) + _EXP_A0 * math.exp(_EXP_A1 * d * d)
 
 
-def _type_k_seebeck_mv(t_c):
+def _newton_step(t_c, emf_mv):
+    """One Newton step on ``type_k_emf_mv(t) = emf_mv`` from ``t_c`` (EMF and slope share one exp)."""
     if t_c < 0.0:
-        return _poly_slope(_EMF_BELOW_0, t_c)
-    d = t_c - _EXP_A2
-    return _poly_slope(_EMF_ABOVE_0, t_c) + 2.0 * _EXP_A1 * d * _EXP_A0 * math.exp(_EXP_A1 * d * d)
+        emf = _poly(_EMF_BELOW_0_H, t_c)
+        slope = _poly(_SLOPE_BELOW_0_H, t_c)
+    else:
+        d = t_c - _EXP_A2
+        g = _EXP_A0 * math.exp(_EXP_A1 * d * d)
+        emf = _poly(_EMF_ABOVE_0_H, t_c) + g
+        slope = _poly(_SLOPE_ABOVE_0_H, t_c) + 2.0 * _EXP_A1 * d * g
+    return t_c - (emf - emf_mv) / slope
 
 
 def type_k_temp_c(emf_mv):
@@ -109,14 +121,19 @@ def type_k_temp_c(emf_mv):
     The NIST inverse polynomial is only good to +-0.05 C, so one Newton step on the reference
     function follows; the result then agrees with the forward function to well under 0.001 C.
     """
-    for top, coeffs in _INVERSE:
+    for top, coeffs in _INVERSE_H:
         if emf_mv <= top:
-            t = _poly(coeffs, emf_mv)
-            break
-    return t - (type_k_emf_mv(t) - emf_mv) / _type_k_seebeck_mv(t)
+            return _newton_step(_poly(coeffs, emf_mv), emf_mv)
+
+
+# The cold junction moves in 0.0625 C steps and slowly: remember its EMF between ticks.
+_cj_cache = [None, 0.0]
 
 
 def linearize_k(tc_c, cj_c):
     """True hot-junction temperature from what a MAX31855 reports (``tc_c``, ``cj_c``)."""
-    emf = (tc_c - cj_c) * CHIP_SEEBECK_MV_PER_C + type_k_emf_mv(cj_c)
-    return type_k_temp_c(emf)
+    cache = _cj_cache
+    if cache[0] != cj_c:
+        cache[1] = type_k_emf_mv(cj_c)
+        cache[0] = cj_c
+    return type_k_temp_c((tc_c - cj_c) * CHIP_SEEBECK_MV_PER_C + cache[1])

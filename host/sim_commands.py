@@ -144,10 +144,13 @@ def bench_cmd(seed, scenarios, controllers, as_json):
     """
     jobs = [(s, c) for s in (scenarios or SCENARIOS) for c in (controllers or CONTROLLERS)]
     results = []
-    show_progress = sys.stderr.isatty()
-    with click.progressbar(jobs, label="simulating", file=sys.stderr,
-                           item_show_func=lambda j: j and "%s/%s" % j) as bar:
-        for scenario, controller in (bar if show_progress else jobs):
+    if sys.stderr.isatty():  # progress for a person; nothing for a pipe or a log
+        with click.progressbar(jobs, label="simulating", file=sys.stderr,
+                               item_show_func=lambda j: j and "%s/%s" % j) as bar:
+            for scenario, controller in bar:
+                results.append(run(SCENARIOS[scenario], controller, seed)[0])
+    else:
+        for scenario, controller in jobs:
             results.append(run(SCENARIOS[scenario], controller, seed)[0])
     if as_json:
         from .cli import emit_json

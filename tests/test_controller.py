@@ -209,3 +209,40 @@ def test_heater_never_on_for_a_faulty_frame_or_at_the_cutoff(steps, start):
                 pass
         assert ctrl.target_c <= SETPOINT_CEILING_C
         assert ctrl.fault != INTERNAL_ERROR
+
+
+def test_settings_change_all_or_nothing_and_bumpless():
+    ctrl = HeaterController()
+    now = _feed(ctrl, [50.0] * 4)
+    ctrl.start()
+    now = _feed(ctrl, [53.9 + 0.001 * i for i in range(400)], now)
+    before = ctrl.duty
+    with pytest.raises(SettingError):
+        ctrl.update_settings({"kp": 1.0, "cutoff_c": 70.0})  # the cutoff ceiling is 65 C
+    assert ctrl.settings["kp"] == 0.6 and ctrl.settings["cutoff_c"] == 60.0
+    ctrl.update_settings({"kp": 1.2, "td_s": 20.0})
+    assert ctrl.pid.kp == 1.2
+    ctrl.tick(now, max31855_frame(54.3))
+    assert abs(ctrl.duty - before) < 0.05
+
+
+@pytest.mark.parametrize("changes", [
+    {"setpoint_max_c": 60.5},  # above the compiled ceiling
+    {"cutoff_c": 58.0},  # not 2 C above the highest setpoint
+    {"setpoint_min_c": 58.0},  # above setpoint_max_c
+    {"window_s": float("nan")},
+    {"no_such_setting": 1.0},
+])
+def test_settings_that_would_weaken_safety_are_refused(changes):
+    ctrl = HeaterController()
+    before = dict(ctrl.settings.values)
+    with pytest.raises(SettingError):
+        ctrl.update_settings(changes)
+    assert ctrl.settings.values == before
+
+
+def test_narrowing_the_setpoint_range_pulls_the_target_inside():
+    ctrl = HeaterController()
+    ctrl.set_target_c(56.0)
+    ctrl.update_settings({"setpoint_max_c": 54.0})
+    assert ctrl.target_c == 54.0

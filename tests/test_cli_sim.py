@@ -1,0 +1,84 @@
+"""`stoneheat sim ...` as a user runs it: a real process, real output, real exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from micropython_tools import find_tool
+
+CLI = [sys.executable, "-m", "stoneheat"]
+
+
+def stoneheat(*args, timeout=600):
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def test_console_script_is_installed():
+    exe = find_tool("stoneheat")
+    assert exe, "the stoneheat console script is not installed"
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "stoneheat" in proc.stdout
+
+
+def test_run_heatup_json_meets_the_issue_figures():
+    proc = stoneheat("sim", "run", "heatup", "--json")
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["scenario"] == "heatup" and r["controller"] == "firmware"
+    assert r["ready_s"] <= 1.15 * r["full_power_s"]
+    assert r["overshoot_c"] <= 0.5 and abs(r["offset_c"]) <= 0.1 and r["band_c"] <= 0.3
+
+
+def test_run_prints_a_readable_summary():
+    proc = stoneheat("sim", "run", "heatup", "--target", "125F")
+    assert proc.returncode == 0, proc.stderr
+    assert "ready after" in proc.stdout and "125.0 F" in proc.stdout
+
+
+@pytest.mark.parametrize("target", ["200F", "nan", "hot", "35C"])
+def test_run_refuses_a_bad_target_with_the_allowed_range(target):
+    proc = stoneheat("sim", "run", "heatup", "--target", target)
+    assert proc.returncode == 2
+    assert "--target" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_unknown_scenario_is_refused():
+    proc = stoneheat("sim", "run", "sauna")
+    assert proc.returncode == 2 and "heatup" in proc.stderr
+
+
+def test_plot_writes_a_png(tmp_path):
+    out = tmp_path / "stones.png"
+    proc = stoneheat("sim", "run", "stones", "--plot", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_to_an_impossible_path_is_a_clear_error(tmp_path):
+    proc = stoneheat("sim", "run", "heatup", "--plot", str(tmp_path / "no" / "such" / "dir.png"))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+
+
+def test_bench_firmware_beats_both_baselines_on_overshoot_and_band():
+    proc = stoneheat("sim", "bench", "--json")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    by = {(r["scenario"], r["controller"]): r for r in results}
+    scenarios = {r["scenario"] for r in results}
+    assert scenarios == {"heatup", "stones", "lid", "workday"}
+    assert {r["controller"] for r in results} == {"firmware", "thermostat", "zn-pid"}
+    for s in scenarios:
+        fw = by[(s, "firmware")]
+        for other in ("thermostat", "zn-pid"):
+            assert fw["overshoot_c"] < by[(s, other)]["overshoot_c"], (s, other)
+            assert fw["band_c"] < by[(s, other)]["band_c"], (s, other)
+
+
+def test_bench_table_is_readable():
+    proc = stoneheat("sim", "bench", "--scenario", "heatup")
+    assert proc.returncode == 0, proc.stderr
+    assert "ready/fp" in proc.stdout and "zn-pid" in proc.stdout
+    assert "NOT better" not in proc.stdout
