@@ -49,6 +49,8 @@ _MAX6675_ASSUMED_CJ_C = 25.0
 
 def read_max31855(frame):
     """``(hot_c, cj_c, fault_code)`` from a MAX31855 frame; ``hot_c`` is None on a fault."""
+    if not 0 <= frame <= 0xFFFFFFFF:  # not 32 bits: the board layer is broken
+        return None, None, faults.SENSOR_FRAME
     if frame == 0xFFFFFFFF:
         return None, None, faults.SENSOR_BUS_HIGH
     if frame == 0:
@@ -71,6 +73,8 @@ def read_max31855(frame):
 
 def read_max6675(frame):
     """``(hot_c, None, fault_code)`` from a MAX6675 frame."""
+    if not 0 <= frame <= 0xFFFF:
+        return None, None, faults.SENSOR_FRAME
     if frame == 0xFFFF:
         return None, None, faults.SENSOR_BUS_HIGH
     if frame == 0:

@@ -98,6 +98,8 @@ def test_over_temperature_trips_even_when_idle():
     (encode_max31855(54.0, 120.0), faults.COLD_JUNCTION_RANGE),
     (encode_max31855(300.0, BOARD_C), faults.SENSOR_RANGE),
     (encode_max31855(-40.0, BOARD_C), faults.SENSOR_RANGE),
+    (1 << 32 | max31855_frame(54.0), faults.SENSOR_FRAME),  # wider than the chip's frame
+    (-1, faults.SENSOR_FRAME),
 ])
 def test_untrusted_frames_turn_heater_off_and_latch(frame, code):
     ctrl = HeaterController()
@@ -157,7 +159,7 @@ def test_max6675_frames():
 def _independent_reading(frame):
     """The water temperature a frame says, by the independent NIST implementation; None if the
     frame carries a fault bit or is one of the stuck-bus patterns."""
-    if frame in (0, 0xFFFFFFFF):
+    if frame in (0, 0xFFFFFFFF) or not 0 <= frame <= 0xFFFFFFFF:
         return None
     tc_c, cj_c, bits = decode_max31855(frame)
     if bits:
@@ -170,7 +172,7 @@ healthy = st.floats(15.0, 70.0).map(max31855_frame)
 broken = st.one_of(
     st.sampled_from([0, 0xFFFFFFFF]),
     st.integers(1, 7).map(faulty_frame),
-    st.integers(0, 0xFFFFFFFF),
+    st.integers(-(1 << 40), 1 << 40),
 )
 step = st.one_of(
     st.tuples(st.just("frame"), st.one_of(healthy, healthy, healthy, broken), st.integers(1, 3000)),
