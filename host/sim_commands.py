@@ -18,7 +18,11 @@ def _scenario_help():
 
 @click.group()
 def sim():
-    """Run the simulated bath (the reference plant of the docs) on a virtual clock."""
+    """Simulate a heater: the firmware's own code on a model bath.
+
+    The bath is the reference plant of docs/simulator.md, run on a virtual clock many
+    thousand times faster than real time.
+    """
 
 
 def _target_option(f):
