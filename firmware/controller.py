@@ -3,10 +3,11 @@
 Pure: it is handed the time (wrapping ms ticks) and the sensor's raw frame, and answers whether
 the SSR and the safety relay should be on. The board layer (ESP32 or simulated) does the I/O.
 
-Safety in this module: a reading at or above the cutoff, or a frame that cannot be trusted,
-turns both outputs off and latches FAULT; only ``reset_fault`` while the water is well below the
-cutoff clears it. Any exception inside a tick is itself a fault, so a bug cannot leave the
-heater on.
+Safety in this module: a reading at or above the cutoff latches FAULT with both outputs off at
+once. A frame that cannot be trusted turns the heater off for that period; a run or a rate of
+them, or a frozen reading, latches FAULT (``sensor_health.py``). Only ``reset_fault`` while the
+water is well below the cutoff clears a latch. Any exception inside a tick is itself a fault,
+so a bug cannot leave the heater on. Every trip and reset goes into ``events``.
 """
 
 from . import faults
@@ -19,8 +20,9 @@ from .limits import (
     RESET_BELOW_CUTOFF_C,
     DEFAULT_TARGET_C,
 )
-from .pid import PID
 from .errors import CommandError, SettingError
+from .pid import PID
+from .sensor_health import SensorHealth
 from .settings import Settings
 from .thermocouple import (
     FAULT_OPEN,
@@ -40,7 +42,8 @@ FAULT = "FAULT"
 MAX31855 = "max31855"
 MAX6675 = "max6675"
 
-INTERNAL_ERROR = "INTERNAL_ERROR"
+INTERNAL_ERROR = faults.INTERNAL_ERROR
+EVENTS_KEPT = 32
 
 # The MAX6675 reports no cold junction; linearising around a typical board temperature leaves
 # under 0.02 C of error for a board between 15 and 35 C.
@@ -114,6 +117,8 @@ class HeaterController:
         self._in_band_ms = 0
         self.pid = None
         self.output = None
+        self.health = None
+        self.events = []  # (ticks_ms, code, reading): the most recent EVENTS_KEPT trips and resets
         self._apply_settings()
 
     def update_settings(self, changes):
@@ -139,6 +144,11 @@ class HeaterController:
         window_ms, pulse_ms = int(s["window_s"] * 1000), int(s["min_pulse_s"] * 1000)
         if self.output is None or (self.output.window_ms, self.output.min_pulse_ms) != (window_ms, pulse_ms):
             self.output = TimeProportioningOutput(window_ms, pulse_ms)
+        bad_reads, frozen_ms = int(s["sensor_bad_reads"]), int(s["frozen_s"] * 1000)
+        if self.health is None:
+            self.health = SensorHealth(bad_reads, frozen_ms)
+        else:
+            self.health.in_a_row, self.health.frozen_ms = bad_reads, frozen_ms
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
             self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
@@ -177,10 +187,12 @@ class HeaterController:
         limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
         if self.reading_c >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
+        self._log(self._last_ms, "RESET", self.reading_c)
         self.state = IDLE
         self.fault = None
         self.fault_value = None
         self.fault_ms = None
+        self.health.reset()
 
     # -- the control tick --------------------------------------------------------------------
 
@@ -196,7 +208,10 @@ class HeaterController:
         self.last_frame = frame
         dt_ms = 0 if self._last_ms is None else ticks_diff(now_ms, self._last_ms)
         self._last_ms = now_ms
-        hot_c, cj_c, code = self._read(frame)
+        if frame is None:  # the board had no fresh frame this period
+            hot_c, cj_c, code = None, None, faults.SENSOR_STALE
+        else:
+            hot_c, cj_c, code = self._read(frame)
         self.cj_c = cj_c
         if code is None:
             value = hot_c * self._cal_gain + self._cal_offset_c
@@ -204,11 +219,20 @@ class HeaterController:
                 code = faults.SENSOR_RANGE
                 hot_c = value
         if code is not None:
+            # Off for this period whatever happens next; latched only if the sensor is faulty.
             self._reading_ok = False
-            self._trip(code, hot_c, now_ms)
+            if self.health.bad_read():
+                if self.health.intermittent():
+                    code = faults.SENSOR_INTERMITTENT
+                self._trip(code, hot_c, now_ms)
+            else:
+                self._heater_off_now()
             return
         self._reading_ok = True
         self.reading_c = value
+        if self.health.good_read(frame, now_ms, self.heater_on):
+            self._trip(faults.SENSOR_FROZEN, value, now_ms)
+            return
         if value >= self._cutoff_c:
             self._trip(faults.OVER_TEMP, value, now_ms)
             return
@@ -250,6 +274,17 @@ class HeaterController:
             self.fault = code
             self.fault_value = value
             self.fault_ms = now_ms
+            self._log(now_ms, code, value)
+
+    def _log(self, now_ms, code, value):
+        self.events.append((now_ms, code, value))
+        if len(self.events) > EVENTS_KEPT:
+            self.events.pop(0)
+
+    def _heater_off_now(self):
+        """SSR off for this period only; state, relay and PID carry on."""
+        self.output.update(0.0, self._last_ms)
+        self.heater_on = False
 
     def _outputs_off(self):
         self.output.force_off()

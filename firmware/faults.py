@@ -9,6 +9,10 @@ SENSOR_BUS_LOW = "SENSOR_BUS_LOW"
 SENSOR_FRAME = "SENSOR_FRAME"
 SENSOR_RANGE = "SENSOR_RANGE"
 COLD_JUNCTION_RANGE = "COLD_JUNCTION_RANGE"
+SENSOR_STALE = "SENSOR_STALE"
+SENSOR_INTERMITTENT = "SENSOR_INTERMITTENT"
+SENSOR_FROZEN = "SENSOR_FROZEN"
+INTERNAL_ERROR = "INTERNAL_ERROR"
 
 # What a therapist reads when the heater stops: what happened and what to do.
 MESSAGES = {
@@ -26,4 +30,10 @@ MESSAGES = {
     "Check the probe sits in the water.",
     COLD_JUNCTION_RANGE: "Controller board temperature out of range. Heater off. "
     "Move the controller away from heat.",
+    SENSOR_STALE: "No fresh temperature reading. Heater off. Call a technician.",
+    SENSOR_INTERMITTENT: "Temperature probe connection is unreliable. Heater off. "
+    "Check the probe plug; call a technician if it happens again.",
+    SENSOR_FROZEN: "Temperature reading stopped changing while heating. Heater off. "
+    "Call a technician.",
+    INTERNAL_ERROR: "Controller software error. Heater off. Note the time and call a technician.",
 }

@@ -29,6 +29,8 @@ SETTINGS = {
     "min_pulse_s": (0.25, 0.0, 30.0, "shortest heater pulse"),
     "ready_band_c": (0.5, 0.1, 2.0, "ready when within this of the target"),
     "ready_hold_s": (30.0, 0.0, 600.0, "for at least this long"),
+    "sensor_bad_reads": (4.0, 1.0, 15.0, "bad reads in a row that fault the sensor"),
+    "frozen_s": (60.0, 10.0, 600.0, "an unchanging reading while heating faults after this"),
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
     "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
 }

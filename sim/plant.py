@@ -80,6 +80,8 @@ class BathPlant:
         self._probe_alpha = 1.0 - math.exp(-dt_s / p.probe_tau_s)
         self._evap_k = p.evaporation_w_per_kpa
         self._vapour_room_kpa = p.room_humidity * saturation_vapour_kpa(p.ambient_c)
+        self._power_w = p.heater_power_w
+        self._stone_g_per_kg = p.stone_to_water_w_per_k_per_kg
         self.time_s = 0.0
         self.in_j = 0.0
         self.to_air_j = 0.0
@@ -121,8 +123,22 @@ class BathPlant:
     # -- disturbances --------------------------------------------------------------------------
 
     def add_stones(self, kg, temp_c):
+        self._merge_settled_stones()
         self.stones.append([kg, temp_c])
         self.mass_flow_j -= kg * BASALT_J_PER_KG_K * (temp_c - self.ambient_c)
+
+    def _merge_settled_stones(self, within_c=0.01):
+        """Batches that have reached the same temperature become one (heat content kept)."""
+        merged = []
+        for kg, t in self.stones:
+            for batch in merged:
+                if abs(batch[1] - t) < within_c:
+                    batch[1] = (batch[0] * batch[1] + kg * t) / (batch[0] + kg)
+                    batch[0] += kg
+                    break
+            else:
+                merged.append([kg, t])
+        self.stones = merged
 
     def remove_stones(self, kg):
         """Take ``kg`` of stones out, evenly from every batch."""
@@ -152,7 +168,7 @@ class BathPlant:
         """Advance one period with the element powered or not."""
         p = self.params
         dt = self.dt_s
-        power = p.heater_power_w if heater_on else 0.0
+        power = self._power_w if heater_on else 0.0
         tw = self.water_c
         q_el = p.element_to_water_w_per_k * (self.element_c - tw)
         q_air = p.loss_lid_on_w_per_k * (tw - self.ambient_c)
@@ -163,7 +179,7 @@ class BathPlant:
             if q_evap < 0.0:
                 q_evap = 0.0
         q_stones = 0.0
-        g = p.stone_to_water_w_per_k_per_kg
+        g = self._stone_g_per_kg
         for batch in self.stones:
             q = g * batch[0] * (tw - batch[1])
             batch[1] += dt * q / (batch[0] * BASALT_J_PER_KG_K)

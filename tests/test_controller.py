@@ -108,12 +108,87 @@ def test_untrusted_frames_turn_heater_off_and_latch(frame, code):
     now = _feed(ctrl, [40.0] * 4, now)
     assert ctrl.heater_on
     ctrl.tick(now, frame)
+    # One bad read: off for this period, not latched (a lone glitch is tolerated).
+    assert not ctrl.heater_on and ctrl.state == HEATING and ctrl.fault is None
+    for _ in range(3):
+        now = ticks_add(now, 250)
+        ctrl.tick(now, frame)
+    # Four in a row: latched, 0.75 s after the first.
     assert ctrl.state == FAULT and ctrl.fault == code
     assert not ctrl.heater_on and not ctrl.relay_on
     _feed(ctrl, [40.0] * 20, ticks_add(now, 250))
     assert ctrl.state == FAULT and not ctrl.heater_on  # latched
     ctrl.reset_fault()
     assert ctrl.state == IDLE
+    assert [e[1] for e in ctrl.events] == [code, "RESET"]
+
+
+def _heating(ctrl=None):
+    ctrl = ctrl or HeaterController()
+    now = _feed(ctrl, [40.0] * 4)
+    ctrl.start()
+    return ctrl, _feed(ctrl, [40.0] * 4, now)
+
+
+def test_glitches_shorter_than_the_limit_never_latch():
+    ctrl, now = _heating()
+    for _ in range(50):
+        for frame in [0, 0, 0, max31855_frame(40.0)] + [max31855_frame(40.1)] * 40:
+            on = ctrl.tick(now, frame)
+            if frame == 0:
+                assert not on
+            now = ticks_add(now, 250)
+    assert ctrl.fault is None and ctrl.state == HEATING
+
+
+def test_a_loose_connector_failing_one_read_in_ten_latches():
+    ctrl, now = _heating()
+    for i in range(400):
+        ctrl.tick(now, faulty_frame(1) if i % 10 == 0 else max31855_frame(40.0 + (i % 2) * 0.25))
+        now = ticks_add(now, 250)
+        if ctrl.state == FAULT:
+            break
+    assert ctrl.fault == faults.SENSOR_INTERMITTENT
+    assert i <= 120  # within the 30 s window
+
+
+def test_healthy_wire_with_half_a_percent_glitches_does_not_trip_in_a_workday():
+    import random
+
+    rng = random.Random(1)
+    ctrl, now = _heating()
+    for i in range(8 * 3600 * 4):
+        bad = rng.random() < 0.005
+        ctrl.tick(now, faulty_frame(1) if bad else max31855_frame(40.0 + (i % 3) * 0.25))
+        now = ticks_add(now, 250)
+    assert ctrl.fault is None
+
+
+def test_no_fresh_frame_is_stale():
+    ctrl, now = _heating()
+    for _ in range(4):
+        assert ctrl.tick(now, None) is False
+        now = ticks_add(now, 250)
+    assert ctrl.fault == faults.SENSOR_STALE
+
+
+def test_a_frozen_reading_while_heating_latches():
+    ctrl, now = _heating()
+    frozen = max31855_frame(40.0)
+    for i in range(4 * 120):
+        ctrl.tick(now, frozen)
+        now = ticks_add(now, 250)
+        if ctrl.state == FAULT:
+            break
+    assert ctrl.fault == faults.SENSOR_FROZEN
+    # 60 s after the first of the identical frames (8 of them were fed before the loop).
+    assert 59.5 <= (i + 8) / 4 <= 60.5
+
+
+def test_a_steady_reading_while_idle_is_not_frozen():
+    ctrl = HeaterController()
+    _feed(ctrl, [22.0] * (4 * 600))
+    assert ctrl.fault is None
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 200.0, 39.9, 57.1, "hot", None])
@@ -145,12 +220,14 @@ def test_max6675_frames():
     ctrl.tick(0, encode_max6675(50.0))
     assert abs(ctrl.temp_c - 50.0) < 0.3
     ctrl.start()
-    ctrl.tick(250, encode_max6675(50.0, open_circuit=True))
+    for i in range(4):
+        ctrl.tick(250 * (i + 1), encode_max6675(50.0, open_circuit=True))
     assert ctrl.fault == faults.TC_OPEN and not ctrl.heater_on
     for frame, code in ((0xFFFF, faults.SENSOR_BUS_HIGH), (0, faults.SENSOR_BUS_LOW),
                         (encode_max6675(50.0) | 0x8000, faults.SENSOR_FRAME)):
         c = HeaterController(sensor=MAX6675)
-        c.tick(0, frame)
+        for i in range(4):
+            c.tick(250 * i, frame)
         assert c.fault == code
 
 
@@ -193,7 +270,10 @@ def test_heater_never_on_for_a_faulty_frame_or_at_the_cutoff(steps, start):
             now = ticks_add(now, dt)
             on = ctrl.tick(now, value)
             reading = _independent_reading(value)
-            if reading is None or reading >= cutoff - 0.01:
+            if reading is None:
+                # A lone glitch opens the SSR only; the safety relay opens once it latches.
+                assert not on
+            elif reading >= cutoff - 0.01:
                 assert not on and not ctrl.relay_on
             if ctrl.state == FAULT or ctrl.state == IDLE:
                 assert not on and not ctrl.relay_on

@@ -50,7 +50,8 @@ def _trace():
         plant.step(ctrl.tick(now, frame) and ctrl.relay_on)
         now = ticks_add(now, 250)
     steps += [["target", "nan"], ["target", 200.0], ["target", 57.5], ["target", 50.0]]
-    for frame in [max31855_frame(50.0)] * 20 + [0] + [max31855_frame(50.0)] * 4:
+    for frame in [max31855_frame(50.0)] * 20 + [0, 0, 0, max31855_frame(50.0)] + [0] * 4 + [
+            max31855_frame(50.0)] * 4:
         steps.append(["tick", now, frame])
         now = ticks_add(now, 250)
     steps += [["start"], ["reset"], ["start"]]
@@ -58,8 +59,14 @@ def _trace():
         steps.append(["tick", now, max31855_frame(t)])
         now = ticks_add(now, 250)
     steps += [["reset"]]
-    for _ in range(4):
+    for t in range(4 * 70):  # a frozen frame while IDLE is no fault; after start it is
         steps.append(["tick", now, max31855_frame(45.0)])
+        now = ticks_add(now, 250)
+        if t == 4 * 5:
+            steps += [["reset"], ["start"]]
+    steps += [["reset"]]
+    for _ in range(4):
+        steps.append(["tick", now, max31855_frame(45.0 + _ * 0.25)])
         now = ticks_add(now, 250)
     steps += [["reset"], ["start"], ["stop"]]
     for _ in range(4):
@@ -103,6 +110,8 @@ def test_core_decides_identically_under_micropython_and_cpython(tmp_path):
     states = {row[2] for row in cpython if row[0] in (0, 1)}
     assert {"HEATING", "READY", "FAULT", "IDLE"} <= states
     assert sum(row[0] for row in cpython if row[0] in (0, 1)) > 3000  # it really heated
+    faults_seen = {row[3] for row in cpython if row[0] in (0, 1)}
+    assert {"SENSOR_BUS_LOW", "OVER_TEMP", "SENSOR_FROZEN"} <= faults_seen
     refusals = [row[0] for row in cpython if row[0] not in (0, 1)]
     assert refusals.count("OUT_OF_RANGE") == 3 and "FAULT_LATCHED" in refusals
 

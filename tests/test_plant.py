@@ -70,3 +70,13 @@ def test_steady_heater_power_matches_the_lid_on_loss():
     watts = 1200.0 * sum(last_hour) / len(last_hour)
     expected = 2.0 * (result["setpoint_c"] - 22.0)  # 2 W/K lid on
     assert abs(watts - expected) < 0.1 * expected
+
+
+def test_settled_stone_batches_merge_without_changing_heat_content():
+    plant = BathPlant(PlantParams(start_c=54.0))
+    plant.add_stones(1.5, 54.0)
+    before = plant.heat_content_j()
+    plant.add_stones(1.0, 30.0)  # merges the two settled batches, then adds a cold one
+    assert len(plant.stones) == 2
+    added = 1.0 * 840.0 * (30.0 - plant.ambient_c)
+    assert abs(plant.heat_content_j() - (before + added)) < 1e-6

@@ -1,0 +1,71 @@
+"""Whether the sensor can still be trusted, read by read.
+
+A lone bad read (a glitch) only turns the heater off for that tick. A fault latches when
+``in_a_row`` reads in a row are bad (a broken probe: 4 reads, 0.75 s after the first), or when
+``window_bad`` of the last ``window`` reads were bad: a loose connector failing 1 read in 10
+trips within about a minute, while a healthy wire with 0.5 % glitches would trip about once in
+140 000 eight-hour days.
+
+A frozen reading is a frame that stays bit-for-bit the same for ``frozen_ms`` while the heater
+is on for at least ``FROZEN_MIN_ON`` of that time: a live chip's noise and the heat both move it.
+"""
+
+from .ticks import ticks_diff
+
+WINDOW_READS = 120  # 30 s at 4 reads a second
+WINDOW_BAD = 10
+FROZEN_MIN_ON = 0.2
+
+
+class SensorHealth:
+    def __init__(self, in_a_row=4, frozen_ms=60000):
+        self.in_a_row = in_a_row
+        self.frozen_ms = frozen_ms
+        self._ring = bytearray(WINDOW_READS)  # 1 where a read was bad
+        self._pos = 0
+        self.bad_in_window = 0
+        self.bad_in_a_row = 0
+        self._same_frame = None
+        self._same_since = None
+        self._same_on_ms = 0
+        self._last_ms = None
+
+    def _record(self, bad):
+        old = self._ring[self._pos]
+        self._ring[self._pos] = bad
+        self._pos = (self._pos + 1) % WINDOW_READS
+        self.bad_in_window += bad - old
+
+    def bad_read(self):
+        """Count a bad read; True when the sensor is now to be declared faulty."""
+        self._record(1)
+        self.bad_in_a_row += 1
+        return self.bad_in_a_row >= self.in_a_row or self.bad_in_window >= WINDOW_BAD
+
+    def intermittent(self):
+        """Whether the rate of bad reads, rather than a run of them, is what tripped."""
+        return self.bad_in_a_row < self.in_a_row
+
+    def good_read(self, frame, now_ms, heater_on):
+        """Count a good read; True when the reading has frozen. Runs every tick: kept lean."""
+        pos = self._pos
+        if self._ring[pos]:
+            self._ring[pos] = 0
+            self.bad_in_window -= 1
+        pos += 1
+        self._pos = 0 if pos == WINDOW_READS else pos
+        self.bad_in_a_row = 0
+        last = self._last_ms
+        self._last_ms = now_ms
+        if frame != self._same_frame:  # the usual case: noise moves a live chip's frame
+            self._same_frame = frame
+            self._same_since = now_ms
+            self._same_on_ms = 0
+            return False
+        if heater_on and last is not None:
+            self._same_on_ms += ticks_diff(now_ms, last)
+        same_ms = ticks_diff(now_ms, self._same_since)
+        return same_ms >= self.frozen_ms and self._same_on_ms >= FROZEN_MIN_ON * same_ms
+
+    def reset(self):
+        self.__init__(self.in_a_row, self.frozen_ms)
