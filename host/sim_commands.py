@@ -8,8 +8,10 @@ import click
 from .firmware.controller import HeaterController
 from .firmware.errors import SettingError
 from .firmware.units import c_to_f, parse_temperature
+from .firmware.limits import DEFAULT_CUTOFF_C
+from .sim.faults import FAULT_KINDS, parse_fault
 from .sim.runner import CONTROLLERS, run
-from .sim.scenarios import SCENARIOS
+from .sim.scenarios import HOUR, MINUTE, SCENARIOS
 
 
 def _scenario_help():
@@ -52,8 +54,11 @@ def _resolve(scenario_name, target):
 @_target_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the run to this PNG file.")
+@click.option("--fault", "fault_spec", metavar="NAME@SECONDS",
+              help="Break something at that time, e.g. ssr-welded@1800. "
+                   "`stoneheat sim faults --help` lists the faults.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def run_cmd(scenario, controller, seed, target, plot_path, as_json):
+def run_cmd(scenario, controller, seed, target, plot_path, fault_spec, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -61,7 +66,13 @@ def run_cmd(scenario, controller, seed, target, plot_path, as_json):
     controller can be faster.
     """
     sc = _resolve(scenario, target)
-    result, trace = run(sc, controller, seed)
+    fault = None
+    if fault_spec is not None:
+        try:
+            fault = parse_fault(fault_spec)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--fault")
+    result, trace = run(sc, controller, seed, fault=fault)
     if plot_path:
         from .sim.plot import plot_run
 
@@ -107,10 +118,23 @@ def _describe(r, sc):
                      % (_minutes(r["recovery_s"]), _minutes(r["recovery_full_power_s"])))
     faults = ", ".join("%s at %.0f s" % (f["code"], f["t_s"]) for f in r["faults"]) or "none"
     lines.append("  faults            %s" % faults)
+    if "fault" in r:
+        lines.append("  injected          %s at %.0f s: %s" % (r["fault"], r["fault_at_s"], _fault_verdict(r)))
     e = r["energy"]
     lines.append("  energy            in %.2f MJ = stored %.2f MJ + lost %.2f MJ"
                  % (e["in_j"] / 1e6, e["stored_j"] / 1e6, e["lost_j"] / 1e6))
     return "\n".join(lines)
+
+
+def _fault_verdict(r):
+    if r["code"] is None:
+        found = "NOT detected"
+    else:
+        found = "%s after %.2f s" % (r["code"], r["detect_latency_s"])
+    hottest = r["max_water_after_fault_c"]
+    return "%s; hottest water after it %s; heater %s" % (
+        found, "-" if hottest is None else "%.2f C" % hottest,
+        "off" if r["heater_off"] else "STILL ON")
 
 
 def _window_text(sc):
@@ -184,3 +208,52 @@ def bench_verdict(results):
                     wins.append("%s %s" % (key[:-2], "better" if fw[key] < b[key] else "NOT better"))
             lines.append("%-8s firmware vs %-10s %s" % (scenario, other, ", ".join(wins)))
     return "\n".join(lines)
+
+
+FAULT_AT_S = 30 * MINUTE  # the bath has been READY for about 15 minutes by then
+FAULT_WATCH_S = 20 * MINUTE
+
+
+def fault_matrix_row(result):
+    """One row of the fault matrix (DESIGN.md's fields, and whether it ended safe)."""
+    ok = (result["code"] == result["expected_code"] and result["heater_off"]
+          and result["max_water_after_fault_c"] is not None
+          and result["max_water_after_fault_c"] <= DEFAULT_CUTOFF_C + 1.0)
+    return {"fault": result["fault"], "code": result["code"],
+            "expected_code": result["expected_code"],
+            "detect_latency_s": result["detect_latency_s"],
+            "max_water_c": result["max_water_after_fault_c"],
+            "heater_off": result["heater_off"], "safe": ok}
+
+
+@sim.command("faults", epilog="Faults:\n\n\b\n" + "\n".join(
+    "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()))
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--at", "at_s", type=click.FloatRange(0, 4 * HOUR), default=FAULT_AT_S,
+              show_default=True, help="When each fault happens (s into a heat-up).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list, one object per fault.")
+def faults_cmd(seed, at_s, as_json):
+    """Inject every fault of the matrix into a heat-up, one run each, and report what happened.
+
+    Each run heats the reference bath to 130 F; the fault happens at --at seconds and the run
+    goes on 20 minutes more. `safe` means the expected code was latched, the heater ended off,
+    and the true water never passed the cutoff + 1 C (61 C).
+    """
+    scenario = dataclasses.replace(SCENARIOS["heatup"], duration_s=at_s + FAULT_WATCH_S)
+    rows = []
+    for kind in FAULT_KINDS.values():
+        result, _ = run(scenario, "firmware", seed, fault=(kind, at_s))
+        rows.append(fault_matrix_row(result))
+    if as_json:
+        from .cli import emit_json
+
+        emit_json(rows)
+        return
+    click.echo("%-14s %-20s %-20s %9s %9s %6s %5s" % (
+        "fault", "detected", "expected", "latency", "max water", "off", "safe"))
+    for r in rows:
+        click.echo("%-14s %-20s %-20s %9s %9s %6s %5s" % (
+            r["fault"], r["code"] or "-", r["expected_code"],
+            "-" if r["detect_latency_s"] is None else "%.2f s" % r["detect_latency_s"],
+            "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
+            "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO"))

@@ -18,8 +18,13 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 WATER_J_PER_KG_K = 4180.0
+# A probe lifted out of the water reads the air just above the bath (our assumption: a quarter
+# of the way from the room to the water), through the slower lag of a sheath in air.
+PROBE_IN_AIR_SHARE = 0.25
+PROBE_IN_AIR_TAU_S = 30.0
 BASALT_J_PER_KG_K = 840.0
 LATENT_HEAT_J_PER_KG = 2.37e6  # water at about 55 C
+BOILING_C = 100.0
 
 
 def saturation_vapour_kpa(t_c):
@@ -77,7 +82,9 @@ class BathPlant:
         n = max(1, int(round(p.mixing_delay_s / dt_s)))
         self._delay = deque([p.start_c] * n, n)
         self.probe_c = p.start_c
+        self.probe_in_water = True
         self._probe_alpha = 1.0 - math.exp(-dt_s / p.probe_tau_s)
+        self._probe_air_alpha = 1.0 - math.exp(-dt_s / PROBE_IN_AIR_TAU_S)
         self._evap_k = p.evaporation_w_per_kpa
         self._vapour_room_kpa = p.room_humidity * saturation_vapour_kpa(p.ambient_c)
         self._power_w = p.heater_power_w
@@ -162,6 +169,21 @@ class BathPlant:
     def set_lid(self, on):
         self.lid_on = on
 
+    def _boil(self):
+        """Water cannot pass 100 C: the excess heat turns water into steam, which leaves."""
+        excess_j = (self.water_c - BOILING_C) * self.water_j_per_k()
+        kg = min(self.water_kg, excess_j / LATENT_HEAT_J_PER_KG)
+        self.water_kg -= kg
+        self.water_c = BOILING_C
+        self.evaporation_j += excess_j
+        self.mass_flow_j += kg * WATER_J_PER_KG_K * (BOILING_C - self.ambient_c)
+
+    def leak(self, litres_left):
+        """The bath loses water down to ``litres_left``; what leaves carries its heat away."""
+        lost = max(0.0, self.water_kg - litres_left)
+        self.mass_flow_j += lost * WATER_J_PER_KG_K * (self.water_c - self.ambient_c)
+        self.water_kg -= lost
+
     # -- dynamics ------------------------------------------------------------------------------
 
     def step(self, heater_on):
@@ -190,13 +212,19 @@ class BathPlant:
             kg = q_evap * dt / LATENT_HEAT_J_PER_KG
             self.water_kg -= kg
             self.mass_flow_j += kg * WATER_J_PER_KG_K * (self.water_c - self.ambient_c)
+        if self.water_c > BOILING_C:
+            self._boil()
         self.in_j += power * dt
         self.to_air_j += q_air * dt
         self.evaporation_j += q_evap * dt
         # The probe: mixing dead time, then the sheath's first-order lag.
         delayed = self._delay[0]
         self._delay.append(self.water_c)
-        self.probe_c += (delayed - self.probe_c) * self._probe_alpha
+        if self.probe_in_water:
+            self.probe_c += (delayed - self.probe_c) * self._probe_alpha
+        else:
+            air_c = self.ambient_c + PROBE_IN_AIR_SHARE * (self.water_c - self.ambient_c)
+            self.probe_c += (air_c - self.probe_c) * self._probe_air_alpha
         self.time_s += dt
 
     def full_power_time_s(self, target_c, limit_s=6 * 3600.0):

@@ -60,8 +60,11 @@ class Trace:
         return (i + 1) * DT_S
 
 
-def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1):
-    """Simulate ``scenario`` under ``controller``; returns (result dict, Trace)."""
+def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None):
+    """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
+
+    ``fault`` is ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``: what breaks, and when.
+    """
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
     sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c)
@@ -81,6 +84,9 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
     now = TICKS_START
     ev = 0
     next_event_s = events[0].t_s if events else float("inf")
+    fault_at_s = fault[1] if fault is not None else float("inf")
+    fault_i = None
+    wiring = None  # "ssr-welded" or "element-open" once injected
     # Bound once: this loop runs 115 200 times for an 8-hour day.
     tick, frame, step = ctrl.tick, sensor.frame, plant.step
     nan = float("nan")
@@ -94,7 +100,13 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
                 events[ev].apply(plant)
                 ev += 1
             next_event_s = events[ev].t_s if ev < len(events) else float("inf")
+        if t_s >= fault_at_s:
+            wiring = _inject(fault[0], plant, sensor)
+            fault_i = i
+            fault_at_s = float("inf")
         powered = tick(now, frame(plant.probe_c, board_c)) and ctrl.relay_on
+        if wiring is not None:
+            powered = ctrl.relay_on if wiring == "ssr-welded" else False
         if ctrl.fault != last_fault:
             if ctrl.fault is not None:
                 faults.append({"code": ctrl.fault, "t_s": t_s})
@@ -136,8 +148,41 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
         rec = metrics.settle_time_s(water, DT_S, sp, disturbance_i, nxt)
         result["recovery_s"] = rec
         result["recovery_full_power_s"] = recovery_fp_s
+    if fault is not None:
+        outputs_off = not ctrl.heater_on and not ctrl.relay_on and not powered
+        result.update(_fault_figures(fault, fault_i, faults, water, outputs_off))
     result["wall_s"] = round(time.perf_counter() - wall0, 3)
     return result, trace
+
+
+def _inject(kind, plant, sensor):
+    """Break what ``kind`` names; returns the wiring fault, if it is one."""
+    if kind.layer == "sensor":
+        sensor.fault = kind.name
+    elif kind.name == "probe-out":
+        plant.probe_in_water = False
+    elif kind.name == "low-water":
+        plant.leak(1.0)
+    elif kind.layer == "wiring":
+        return kind.name
+    return None
+
+
+def _fault_figures(fault, fault_i, faults, water, outputs_off):
+    """What the fault matrix reports: what was detected, how fast, how hot, and whether the run
+    ended with the heater off: SSR and safety relay commanded off, and no power flowing."""
+    kind, at_s = fault
+    figures = {"fault": kind.name, "fault_at_s": at_s, "expected_code": kind.expected_code,
+               "code": None, "detect_latency_s": None, "max_water_after_fault_c": None,
+               "heater_off": outputs_off}
+    if fault_i is None:  # the run ended before the fault was due
+        return figures
+    after = [f for f in faults if f["t_s"] >= at_s]
+    if after:
+        figures["code"] = after[0]["code"]
+        figures["detect_latency_s"] = after[0]["t_s"] - fault_i * DT_S
+    figures["max_water_after_fault_c"] = round(max(water[fault_i:]), 3)
+    return figures
 
 
 def _round(x, nd=3):

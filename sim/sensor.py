@@ -8,7 +8,17 @@ The cold junction is 12-bit (0.0625 C). Faults set D2..D0 and D16 as the datashe
 
 import random
 
-from ..firmware.thermocouple import CHIP_SEEBECK_MV_PER_C, type_k_emf_mv
+from ..firmware.thermocouple import (
+    CHIP_SEEBECK_MV_PER_C,
+    FAULT_OPEN,
+    FAULT_SHORT_GND,
+    FAULT_SHORT_VCC,
+    type_k_emf_mv,
+)
+
+# What each injected sensor fault makes the chip send (see sim/faults.py).
+_FAULT_BITS = {"tc-open": FAULT_OPEN, "short-gnd": FAULT_SHORT_GND, "short-vcc": FAULT_SHORT_VCC}
+BROKEN_COLD_JUNCTION_C = 127.9375  # the 12-bit cold junction's highest reading
 
 
 def encode_max31855(tc_c, cj_c, fault_bits=0):
@@ -36,6 +46,8 @@ class SimulatedMax31855:
         self.bias_c = bias_c
         self._cj_c = None
         self._cj_mv = 0.0
+        self.fault = None  # the name of an injected sensor fault, if any
+        self._frozen_frame = None
 
     def reported(self, hot_c, cj_c):
         """The chip's linear thermocouple temperature before noise and quantisation."""
@@ -45,7 +57,31 @@ class SimulatedMax31855:
         return (type_k_emf_mv(hot_c) - self._cj_mv) / CHIP_SEEBECK_MV_PER_C + cj_c
 
     def frame(self, probe_c, board_c):
+        if self.fault is not None:
+            return self._faulty_frame(probe_c, board_c)
         tc = self.reported(probe_c + self.bias_c, board_c)
         if self.noise_c:
             tc += self.rng.gauss(0.0, self.noise_c)
         return encode_max31855(tc, board_c)
+
+    def _faulty_frame(self, probe_c, board_c):
+        fault = self.fault
+        if fault in _FAULT_BITS:
+            return encode_max31855(0.0, board_c, _FAULT_BITS[fault])
+        if fault == "spi-high":
+            return 0xFFFFFFFF
+        if fault == "spi-low":
+            return 0
+        if fault == "cold-junction":
+            return encode_max31855(self.reported(probe_c, board_c), BROKEN_COLD_JUNCTION_C)
+        healthy = self.fault
+        self.fault = None
+        frame = self.frame(probe_c, board_c)
+        self.fault = healthy
+        if fault == "intermittent" and self.rng.random() < 0.1:
+            return encode_max31855(0.0, board_c, FAULT_OPEN)
+        if fault == "frozen":
+            if self._frozen_frame is None:
+                self._frozen_frame = frame
+            return self._frozen_frame
+        return frame

@@ -80,3 +80,12 @@ def test_settled_stone_batches_merge_without_changing_heat_content():
     assert len(plant.stones) == 2
     added = 1.0 * 840.0 * (30.0 - plant.ambient_c)
     assert abs(plant.heat_content_j() - (before + added)) < 1e-6
+
+
+def test_water_boils_at_100_c_and_the_balance_still_closes():
+    plant = BathPlant(PlantParams(start_c=95.0, stones_kg=0.0, water_l=1.0))
+    for _ in range(4 * 600):
+        plant.step(True)
+    assert plant.water_c == 100.0 and plant.water_kg < 1.0
+    e = plant.energy()
+    assert abs(e["in_j"] - e["stored_j"] - e["lost_j"]) < 1e-6 * e["in_j"]

@@ -1,0 +1,58 @@
+"""Faults to inject into a simulated run: what breaks, when, and the code it should raise.
+
+Sensor faults change the frames the simulated chip sends; plant faults change the bath or the
+heater's wiring. ``NAME@SECONDS`` on the command line names one and when it happens.
+"""
+
+from dataclasses import dataclass
+
+from ..firmware import faults as codes
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    name: str
+    description: str
+    expected_code: str
+    layer: str  # "sensor", "plant" or "wiring"
+
+
+FAULT_KINDS = {
+    f.name: f
+    for f in (
+        FaultKind("tc-open", "thermocouple open circuit (broken or unplugged probe)", codes.TC_OPEN, "sensor"),
+        FaultKind("short-gnd", "thermocouple shorted to GND", codes.TC_SHORT_GND, "sensor"),
+        FaultKind("short-vcc", "thermocouple shorted to VCC", codes.TC_SHORT_VCC, "sensor"),
+        FaultKind("spi-high", "SPI MISO stuck high: every frame all ones", codes.SENSOR_BUS_HIGH, "sensor"),
+        FaultKind("spi-low", "SPI MISO stuck low: every frame all zeros (reads 0.00 C, no fault bit)",
+                  codes.SENSOR_BUS_LOW, "sensor"),
+        FaultKind("intermittent", "loose connector: 1 read in 10 reports an open circuit",
+                  codes.SENSOR_INTERMITTENT, "sensor"),
+        FaultKind("frozen", "chip stuck: the same frame for ever", codes.SENSOR_FROZEN, "sensor"),
+        FaultKind("cold-junction", "the chip's cold-junction sensor fails, reading 127.9 C",
+                  codes.COLD_JUNCTION_RANGE, "sensor"),
+        FaultKind("probe-out", "probe lifted out of the water: it reads the air above the bath",
+                  "HEATING_WATCH", "plant"),
+        FaultKind("ssr-welded", "SSR welded on: the element heats whenever the safety relay is closed",
+                  "SSR_WELDED", "wiring"),
+        FaultKind("element-open", "heating element open: no heat whatever the output", "HEATING_WATCH",
+                  "wiring"),
+        FaultKind("low-water", "a leak leaves 1 L of water in the bath", "LOW_WATER", "plant"),
+    )
+}
+
+
+def parse_fault(spec):
+    """``'ssr-welded@1800'`` to ``(FaultKind, 1800.0)``; ValueError with the choices otherwise."""
+    name, sep, when = str(spec).partition("@")
+    if name not in FAULT_KINDS:
+        raise ValueError("unknown fault %r; choose from %s" % (name, ", ".join(FAULT_KINDS)))
+    if not sep:
+        raise ValueError("say when the fault happens: %s@SECONDS" % name)
+    try:
+        t_s = float(when)
+    except ValueError:
+        raise ValueError("%r is not a number of seconds" % when)
+    if not (0.0 <= t_s < 1e7):  # also refuses NaN
+        raise ValueError("the fault time must be 0 or more seconds")
+    return FAULT_KINDS[name], t_s

@@ -1,0 +1,67 @@
+"""Every fault of the matrix, injected into the simulated heat-up: detected, and ended safe."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stoneheat.firmware.limits import DEFAULT_CUTOFF_C
+from stoneheat.sim.faults import FAULT_KINDS, parse_fault
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS
+
+AT_S = 1800.0
+SCENARIO = dataclasses.replace(SCENARIOS["heatup"], duration_s=AT_S + 1200.0)
+
+# How fast each sensor fault must latch (issue 3: within 1 s; a rate needs its window, a frozen
+# reading its 60 s).
+LATENCY_S = {"intermittent": 60.0, "frozen": 65.0}
+NOT_BUILT = {
+    "probe-out": "heating watch not built yet (issue 3)",
+    "element-open": "heating watch not built yet (issue 3)",
+    "ssr-welded": "welded-SSR check not built yet: the cutoff alone lets the water reach 61.02 C",
+    "low-water": "low-water check not built yet (issue 3)",
+}
+
+
+def _params():
+    for name in FAULT_KINDS:
+        marks = [pytest.mark.xfail(reason=NOT_BUILT[name], strict=True)] if name in NOT_BUILT else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_fault_is_detected_and_ends_safe(name):
+    r, _ = run(SCENARIO, "firmware", seed=0, fault=(FAULT_KINDS[name], AT_S))
+    assert r["code"] == r["expected_code"]
+    assert r["detect_latency_s"] <= LATENCY_S.get(name, 1.0)
+    assert r["heater_off"]
+    assert r["max_water_after_fault_c"] <= DEFAULT_CUTOFF_C + 1.0
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("bogus@10", "unknown fault"), ("tc-open", "say when"), ("tc-open@soon", "not a number"),
+    ("tc-open@-5", "0 or more"), ("tc-open@nan", "0 or more"),
+])
+def test_bad_fault_specs_are_refused(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_fault(spec)
+
+
+def test_fault_before_the_run_ends_only_when_due():
+    r, _ = run(SCENARIO, "firmware", fault=parse_fault("tc-open@99999"))
+    assert r["code"] is None and r["detect_latency_s"] is None and r["faults"] == []
+
+
+def test_sim_faults_json_lists_every_fault_with_the_contract_fields():
+    proc = subprocess.run([sys.executable, "-m", "stoneheat", "sim", "faults", "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["fault"] for r in rows] == list(FAULT_KINDS)
+    for r in rows:
+        assert {"fault", "code", "detect_latency_s", "max_water_c", "heater_off"} <= set(r)
+    safe = {r["fault"] for r in rows if r["safe"]}
+    assert safe == set(FAULT_KINDS) - set(NOT_BUILT)
