@@ -11,6 +11,7 @@ so a bug cannot leave the heater on. Every trip and reset goes into ``events``.
 """
 
 from . import faults
+from .heat_watch import HeatWatch
 from .heater_output import TimeProportioningOutput
 from .limits import (
     PLAUSIBLE_BOARD_MAX_C,
@@ -118,6 +119,7 @@ class HeaterController:
         self.pid = None
         self.output = None
         self.health = None
+        self.watch = None
         self.events = []  # (ticks_ms, code, reading): the most recent EVENTS_KEPT trips and resets
         self._apply_settings()
 
@@ -149,6 +151,8 @@ class HeaterController:
             self.health = SensorHealth(bad_reads, frozen_ms)
         else:
             self.health.in_a_row, self.health.frozen_ms = bad_reads, frozen_ms
+        self.watch = HeatWatch(s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
+                               s["max_heat_rate_c_s"])
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
             self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
@@ -173,6 +177,7 @@ class HeaterController:
             self.state = HEATING
             self._in_band_ms = 0
             self.pid.reset(0.0, self.target_c, self.temp_c)
+            self.watch.reset()
 
     def stop(self):
         if self.state != FAULT:
@@ -230,7 +235,7 @@ class HeaterController:
             return
         self._reading_ok = True
         self.reading_c = value
-        if self.health.good_read(frame, now_ms, self.heater_on):
+        if self.health.good_read(frame, dt_ms, self.heater_on):
             self._trip(faults.SENSOR_FROZEN, value, now_ms)
             return
         if value >= self._cutoff_c:
@@ -239,6 +244,10 @@ class HeaterController:
         self._filter(value, dt_ms)
         if self.state == FAULT or self.state == IDLE:
             self._outputs_off()
+            return
+        code = self.watch.update(dt_ms, self.temp_c, self.heater_on)
+        if code is not None:
+            self._trip(code, value, now_ms)
             return
         self._track_ready(dt_ms)
         self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)

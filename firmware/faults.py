@@ -13,6 +13,9 @@ SENSOR_STALE = "SENSOR_STALE"
 SENSOR_INTERMITTENT = "SENSOR_INTERMITTENT"
 SENSOR_FROZEN = "SENSOR_FROZEN"
 INTERNAL_ERROR = "INTERNAL_ERROR"
+HEATING_WATCH = "HEATING_WATCH"
+SSR_WELDED = "SSR_WELDED"
+LOW_WATER = "LOW_WATER"
 
 # What a therapist reads when the heater stops: what happened and what to do.
 MESSAGES = {
@@ -36,4 +39,11 @@ MESSAGES = {
     SENSOR_FROZEN: "Temperature reading stopped changing while heating. Heater off. "
     "Call a technician.",
     INTERNAL_ERROR: "Controller software error. Heater off. Note the time and call a technician.",
+    HEATING_WATCH: "Heating at full power but the reading does not rise. Heater off. "
+    "Check the probe is in the water; if it is, the element may be broken.",
+    SSR_WELDED: "Water keeps heating with the heater switched off. Safety relay opened. "
+    "Unplug the heater: the power switch (SSR) has failed, or the bath is nearly empty. "
+    "Check the water, then call a technician.",
+    LOW_WATER: "Water heats far too fast: the bath is low or dry. Heater off. "
+    "Unplug, let it cool, and fill the bath.",
 }

@@ -24,7 +24,7 @@ class TimeProportioningOutput:
     def force_off(self):
         """Off now, and forget any time owed: nothing carries across a stop or a fault."""
         self.on = False
-        self._window_start = None
+        self._window_ms = 0  # time into the present window
         self._last_ms = None
         self._delivered_ms = 0
         self._requested_ms = 0.0
@@ -38,20 +38,19 @@ class TimeProportioningOutput:
         if duty > 1.0:
             duty = 1.0
         window = self.window_ms
-        if self._last_ms is None:
-            self._window_start = now_ms
-        else:
+        if self._last_ms is not None:
             dt = ticks_diff(now_ms, self._last_ms)
             if dt < 0 or dt > window:
                 self.force_off()
-                self._window_start = now_ms
-            elif self.on:
-                self._delivered_ms += dt
+            else:
+                self._window_ms += dt
+                if self.on:
+                    self._delivered_ms += dt
         self._last_ms = now_ms
-        if ticks_diff(now_ms, self._window_start) >= window:
+        if self._window_ms >= window:
             carry = self._requested_ms - self._delivered_ms
             self._carry_ms = max(-window, min(window, carry))
-            self._window_start = now_ms
+            self._window_ms = 0
             self._delivered_ms = 0
         target = duty * window + self._carry_ms
         self._requested_ms = target

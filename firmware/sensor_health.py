@@ -10,8 +10,6 @@ A frozen reading is a frame that stays bit-for-bit the same for ``frozen_ms`` wh
 is on for at least ``FROZEN_MIN_ON`` of that time: a live chip's noise and the heat both move it.
 """
 
-from .ticks import ticks_diff
-
 WINDOW_READS = 120  # 30 s at 4 reads a second
 WINDOW_BAD = 10
 FROZEN_MIN_ON = 0.2
@@ -26,9 +24,8 @@ class SensorHealth:
         self.bad_in_window = 0
         self.bad_in_a_row = 0
         self._same_frame = None
-        self._same_since = None
+        self._same_ms = 0
         self._same_on_ms = 0
-        self._last_ms = None
 
     def _record(self, bad):
         old = self._ring[self._pos]
@@ -46,8 +43,9 @@ class SensorHealth:
         """Whether the rate of bad reads, rather than a run of them, is what tripped."""
         return self.bad_in_a_row < self.in_a_row
 
-    def good_read(self, frame, now_ms, heater_on):
-        """Count a good read; True when the reading has frozen. Runs every tick: kept lean."""
+    def good_read(self, frame, dt, heater_on):
+        """Count a good read ``dt`` ms after the last; True when the reading has frozen. Runs
+        every tick: kept lean."""
         pos = self._pos
         if self._ring[pos]:
             self._ring[pos] = 0
@@ -55,17 +53,15 @@ class SensorHealth:
         pos += 1
         self._pos = 0 if pos == WINDOW_READS else pos
         self.bad_in_a_row = 0
-        last = self._last_ms
-        self._last_ms = now_ms
         if frame != self._same_frame:  # the usual case: noise moves a live chip's frame
             self._same_frame = frame
-            self._same_since = now_ms
+            self._same_ms = 0
             self._same_on_ms = 0
             return False
-        if heater_on and last is not None:
-            self._same_on_ms += ticks_diff(now_ms, last)
-        same_ms = ticks_diff(now_ms, self._same_since)
-        return same_ms >= self.frozen_ms and self._same_on_ms >= FROZEN_MIN_ON * same_ms
+        self._same_ms += dt
+        if heater_on:
+            self._same_on_ms += dt
+        return self._same_ms >= self.frozen_ms and self._same_on_ms >= FROZEN_MIN_ON * self._same_ms
 
     def reset(self):
         self.__init__(self.in_a_row, self.frozen_ms)

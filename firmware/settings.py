@@ -31,6 +31,11 @@ SETTINGS = {
     "ready_hold_s": (30.0, 0.0, 600.0, "for at least this long"),
     "sensor_bad_reads": (4.0, 1.0, 15.0, "bad reads in a row that fault the sensor"),
     "frozen_s": (60.0, 10.0, 600.0, "an unchanging reading while heating faults after this"),
+    "watch_s": (120.0, 30.0, 1800.0, "heating watch: window in which full power must show"),
+    "watch_rise_c": (0.3, 0.05, 5.0, "heating watch: least rise in that window"),
+    "weld_base_c": (0.3, 0.1, 3.0, "welded SSR: rise allowed with the SSR off, at rest"),
+    "coast_s": (60.0, 0.0, 600.0, "welded SSR: seconds of the rise rate still on its way"),
+    "max_heat_rate_c_s": (0.15, 0.01, 2.0, "low water: fastest heating a full bath can show"),
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
     "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
 }

@@ -210,7 +210,6 @@ def bench_verdict(results):
     return "\n".join(lines)
 
 
-FAULT_AT_S = 30 * MINUTE  # the bath has been READY for about 15 minutes by then
 FAULT_WATCH_S = 20 * MINUTE
 
 
@@ -219,7 +218,7 @@ def fault_matrix_row(result):
     ok = (result["code"] == result["expected_code"] and result["heater_off"]
           and result["max_water_after_fault_c"] is not None
           and result["max_water_after_fault_c"] <= DEFAULT_CUTOFF_C + 1.0)
-    return {"fault": result["fault"], "code": result["code"],
+    return {"fault": result["fault"], "at_s": result["fault_at_s"], "code": result["code"],
             "expected_code": result["expected_code"],
             "detect_latency_s": result["detect_latency_s"],
             "max_water_c": result["max_water_after_fault_c"],
@@ -229,31 +228,33 @@ def fault_matrix_row(result):
 @sim.command("faults", epilog="Faults:\n\n\b\n" + "\n".join(
     "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()))
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--at", "at_s", type=click.FloatRange(0, 4 * HOUR), default=FAULT_AT_S,
-              show_default=True, help="When each fault happens (s into a heat-up).")
+@click.option("--at", "at_s", type=click.FloatRange(0, 4 * HOUR), default=None,
+              help="When every fault happens (s into a heat-up). Default: 1800 s, at hold, "
+                   "but 300 s, mid heat-up, for element-open and low-water.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON list, one object per fault.")
 def faults_cmd(seed, at_s, as_json):
     """Inject every fault of the matrix into a heat-up, one run each, and report what happened.
 
-    Each run heats the reference bath to 130 F; the fault happens at --at seconds and the run
-    goes on 20 minutes more. `safe` means the expected code was latched, the heater ended off,
-    and the true water never passed the cutoff + 1 C (61 C).
+    Each run heats the reference bath to 130 F; the fault happens (see --at) and the run goes
+    on 20 minutes more. `safe` means the expected code was latched, the heater ended off, and
+    the true water never passed the cutoff + 1 C (61 C).
     """
-    scenario = dataclasses.replace(SCENARIOS["heatup"], duration_s=at_s + FAULT_WATCH_S)
     rows = []
     for kind in FAULT_KINDS.values():
-        result, _ = run(scenario, "firmware", seed, fault=(kind, at_s))
+        when = kind.matrix_at_s if at_s is None else at_s
+        scenario = dataclasses.replace(SCENARIOS["heatup"], duration_s=when + FAULT_WATCH_S)
+        result, _ = run(scenario, "firmware", seed, fault=(kind, when))
         rows.append(fault_matrix_row(result))
     if as_json:
         from .cli import emit_json
 
         emit_json(rows)
         return
-    click.echo("%-14s %-20s %-20s %9s %9s %6s %5s" % (
-        "fault", "detected", "expected", "latency", "max water", "off", "safe"))
+    click.echo("%-14s %6s %-20s %-20s %9s %9s %4s %5s" % (
+        "fault", "at", "detected", "expected", "latency", "max water", "off", "safe"))
     for r in rows:
-        click.echo("%-14s %-20s %-20s %9s %9s %6s %5s" % (
-            r["fault"], r["code"] or "-", r["expected_code"],
+        click.echo("%-14s %6s %-20s %-20s %9s %9s %4s %5s" % (
+            r["fault"], "%.0f s" % r["at_s"], r["code"] or "-", r["expected_code"],
             "-" if r["detect_latency_s"] is None else "%.2f s" % r["detect_latency_s"],
             "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
             "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO"))

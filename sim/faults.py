@@ -15,6 +15,8 @@ class FaultKind:
     description: str
     expected_code: str
     layer: str  # "sensor", "plant" or "wiring"
+    # When the matrix injects it, in s of a heat-up: at hold (1800 s) unless only heating shows it.
+    matrix_at_s: float = 1800.0
 
 
 FAULT_KINDS = {
@@ -35,9 +37,10 @@ FAULT_KINDS = {
                   "HEATING_WATCH", "plant"),
         FaultKind("ssr-welded", "SSR welded on: the element heats whenever the safety relay is closed",
                   "SSR_WELDED", "wiring"),
+        # A dead element or a low bath shows only while the heater works: injected mid heat-up.
         FaultKind("element-open", "heating element open: no heat whatever the output", "HEATING_WATCH",
-                  "wiring"),
-        FaultKind("low-water", "a leak leaves 1 L of water in the bath", "LOW_WATER", "plant"),
+                  "wiring", 300.0),
+        FaultKind("low-water", "a leak leaves 1 L of water in the bath", "LOW_WATER", "plant", 300.0),
     )
 }
 

@@ -60,14 +60,16 @@ class Trace:
         return (i + 1) * DT_S
 
 
-def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None):
+def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None,
+        glitch_rate=0.0):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
     ``fault`` is ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``: what breaks, and when.
+    ``glitch_rate`` is the share of reads that a healthy wire still gets wrong.
     """
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
-    sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c)
+    sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c, glitch_rate=glitch_rate)
     ctrl = make_controller(controller, scenario, seed, settings)
     full_power_s = plant.full_power_time_s(scenario.setpoint_c - metrics.READY_BAND_C)
     board_c = plant.ambient_c + plant.params.board_above_ambient_c

@@ -40,10 +40,12 @@ def encode_max6675(tc_c, open_circuit=False):
 
 
 class SimulatedMax31855:
-    def __init__(self, seed=0, noise_c=0.1, bias_c=0.0):
+    def __init__(self, seed=0, noise_c=0.1, bias_c=0.0, glitch_rate=0.0):
         self.rng = random.Random(seed)
         self.noise_c = noise_c
         self.bias_c = bias_c
+        # Healthy wiring still fails now and then: this share of reads is a glitch.
+        self.glitch_rate = glitch_rate
         self._cj_c = None
         self._cj_mv = 0.0
         self.fault = None  # the name of an injected sensor fault, if any
@@ -59,10 +61,20 @@ class SimulatedMax31855:
     def frame(self, probe_c, board_c):
         if self.fault is not None:
             return self._faulty_frame(probe_c, board_c)
+        if self.glitch_rate and self.rng.random() < self.glitch_rate:
+            return self._glitch(board_c)
         tc = self.reported(probe_c + self.bias_c, board_c)
         if self.noise_c:
             tc += self.rng.gauss(0.0, self.noise_c)
         return encode_max31855(tc, board_c)
+
+    def _glitch(self, board_c):
+        """A read gone wrong as wiring makes it go wrong: a contact that opens for an instant
+        (most often), or an SPI transfer that saw only ones or only zeros."""
+        r = self.rng.random()
+        if r < 0.6:
+            return encode_max31855(0.0, board_c, FAULT_OPEN)
+        return 0xFFFFFFFF if r < 0.8 else 0
 
     def _faulty_frame(self, probe_c, board_c):
         fault = self.fault

@@ -46,3 +46,11 @@ def test_same_seed_same_run_other_seed_other_noise():
         r.pop("wall_s")
     assert a == b
     assert a != c
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_workday_with_glitching_wire_trips_nothing(seed):
+    # The benchmark (benchmarks/false_trips.py) runs 100 such days; two here keep it honest.
+    r, _ = run(SCENARIOS["workday"], "firmware", seed=seed, glitch_rate=0.005)
+    assert r["faults"] == []
+    assert r["overshoot_c"] <= 0.3
