@@ -91,16 +91,24 @@ def read_max6675(frame):
     return linearize_k(tc_c, _MAX6675_ASSUMED_CJ_C), None, None
 
 
+_READERS = {MAX31855: read_max31855, MAX6675: read_max6675}
+
+
 class HeaterController:
-    def __init__(self, settings=None, sensor=MAX31855):
+    def __init__(self, settings=None, sensor=MAX31855, second_sensor=None):
+        """``second_sensor``: the chip of an optional redundant probe, read each tick too."""
         self.settings = settings if settings is not None else Settings()
-        if sensor == MAX31855:
-            self._read = read_max31855
-        elif sensor == MAX6675:
-            self._read = read_max6675
-        else:
-            raise ValueError("unknown sensor %r" % (sensor,))
+        if sensor not in _READERS or (second_sensor is not None and second_sensor not in _READERS):
+            raise ValueError("unknown sensor %r" % (sensor if sensor not in _READERS else second_sensor,))
+        self._read = _READERS[sensor]
+        self._read2 = _READERS[second_sensor] if second_sensor is not None else None
         self.sensor = sensor
+        self.second_sensor = second_sensor
+        self.reading2_c = None
+        self.stopped_by = None  # AUTO_OFF when the heater went idle by itself
+        self._idle_timer_ms = 0
+        self._disagree_reads = 0
+        self._dt_ms = 0
         self.state = IDLE
         self.target_c = DEFAULT_TARGET_C
         self.temp_c = None  # filtered, calibrated water temperature
@@ -119,6 +127,7 @@ class HeaterController:
         self.pid = None
         self.output = None
         self.health = None
+        self.health2 = None
         self.watch = None
         self.events = []  # (ticks_ms, code, reading): the most recent EVENTS_KEPT trips and resets
         self._apply_settings()
@@ -149,8 +158,13 @@ class HeaterController:
         bad_reads, frozen_ms = int(s["sensor_bad_reads"]), int(s["frozen_s"] * 1000)
         if self.health is None:
             self.health = SensorHealth(bad_reads, frozen_ms)
+            self.health2 = SensorHealth(bad_reads, frozen_ms)
         else:
-            self.health.in_a_row, self.health.frozen_ms = bad_reads, frozen_ms
+            for h in (self.health, self.health2):
+                h.in_a_row, h.frozen_ms = bad_reads, frozen_ms
+        self._sensor_bad_reads = bad_reads
+        self._disagree_c = s["sensor_disagree_c"]
+        self._auto_off_ms = s["auto_off_h"] * 3600000
         self.watch = HeatWatch(s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
                                s["max_heat_rate_c_s"])
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
@@ -169,10 +183,13 @@ class HeaterController:
         if not (low <= target_c <= high):
             raise SettingError("OUT_OF_RANGE", "target must be between %.1f and %.1f C" % (low, high))
         self.target_c = target_c
+        self._idle_timer_ms = 0
 
     def start(self):
         if self.state == FAULT:
             raise CommandError("FAULT_LATCHED", "a fault is latched: reset it first")
+        self._idle_timer_ms = 0
+        self.stopped_by = None
         if self.state == IDLE:
             self.state = HEATING
             self._in_band_ms = 0
@@ -201,10 +218,13 @@ class HeaterController:
 
     # -- the control tick --------------------------------------------------------------------
 
-    def tick(self, now_ms, frame):
-        """Run one control period on a raw sensor frame; returns whether the SSR is on."""
+    def tick(self, now_ms, frame, frame2=None):
+        """Run one control period on a raw sensor frame (and the second sensor's, if one is
+        configured); returns whether the SSR is on."""
         try:
             self._tick(now_ms, frame)
+            if self._read2 is not None and self.state != FAULT:
+                self._check_second(now_ms, frame2)
         except Exception:  # noqa: BLE001 - any failure must end with the heater off
             self._trip(INTERNAL_ERROR, None, now_ms)
         return self.heater_on
@@ -213,6 +233,7 @@ class HeaterController:
         self.last_frame = frame
         dt_ms = 0 if self._last_ms is None else ticks_diff(now_ms, self._last_ms)
         self._last_ms = now_ms
+        self._dt_ms = dt_ms
         if frame is None:  # the board had no fresh frame this period
             hot_c, cj_c, code = None, None, faults.SENSOR_STALE
         else:
@@ -249,10 +270,47 @@ class HeaterController:
         if code is not None:
             self._trip(code, value, now_ms)
             return
+        self._idle_timer_ms += dt_ms
+        if self._idle_timer_ms >= self._auto_off_ms:  # left on overnight: back to idle
+            self.state = IDLE
+            self.stopped_by = faults.AUTO_OFF
+            self._log(now_ms, faults.AUTO_OFF, value)
+            self._outputs_off()
+            return
         self._track_ready(dt_ms)
         self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
         self.relay_on = True
         self.heater_on = self.output.update(self.duty, now_ms)
+
+    def _check_second(self, now_ms, frame2):
+        """The redundant probe: its own faults, the cutoff, and agreement with the first."""
+        if frame2 is None:
+            hot_c, code = None, faults.SENSOR_STALE
+        else:
+            hot_c, _, code = self._read2(frame2)
+        if code is None:
+            value = hot_c * self._cal_gain + self._cal_offset_c
+            if not (PLAUSIBLE_WATER_MIN_C <= value <= PLAUSIBLE_WATER_MAX_C):
+                code = faults.SENSOR_RANGE
+        if code is not None:
+            if self.health2.bad_read():
+                self._trip(faults.SENSOR2_FAULT, hot_c, now_ms)
+            else:
+                self._heater_off_now()
+            return
+        if self.health2.good_read(frame2, self._dt_ms, self.heater_on):
+            self._trip(faults.SENSOR2_FAULT, value, now_ms)  # the second probe froze
+            return
+        self.reading2_c = value
+        if value >= self._cutoff_c:
+            self._trip(faults.OVER_TEMP, value, now_ms)
+            return
+        if self._reading_ok and abs(value - self.reading_c) > self._disagree_c:
+            self._disagree_reads += 1
+            if self._disagree_reads >= self._sensor_bad_reads:
+                self._trip(faults.SENSOR_DISAGREE, value, now_ms)
+        else:
+            self._disagree_reads = 0
 
     def _filter(self, value, dt_ms):
         tau = self._filter_s

@@ -16,6 +16,9 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 HEATING_WATCH = "HEATING_WATCH"
 SSR_WELDED = "SSR_WELDED"
 LOW_WATER = "LOW_WATER"
+SENSOR_DISAGREE = "SENSOR_DISAGREE"
+SENSOR2_FAULT = "SENSOR2_FAULT"
+AUTO_OFF = "AUTO_OFF"  # not a fault: the heater went back to IDLE by itself
 
 # What a therapist reads when the heater stops: what happened and what to do.
 MESSAGES = {
@@ -46,4 +49,8 @@ MESSAGES = {
     "Check the water, then call a technician.",
     LOW_WATER: "Water heats far too fast: the bath is low or dry. Heater off. "
     "Unplug, let it cool, and fill the bath.",
+    SENSOR_DISAGREE: "The two temperature probes disagree. Heater off. "
+    "Check both probes sit in the water; call a technician.",
+    SENSOR2_FAULT: "The second temperature probe has failed. Heater off. Call a technician.",
+    AUTO_OFF: "Heater switched itself off: nobody touched it for hours. Press start to heat again.",
 }

@@ -36,6 +36,8 @@ SETTINGS = {
     "weld_base_c": (0.3, 0.1, 3.0, "welded SSR: rise allowed with the SSR off, at rest"),
     "coast_s": (60.0, 0.0, 600.0, "welded SSR: seconds of the rise rate still on its way"),
     "max_heat_rate_c_s": (0.15, 0.01, 2.0, "low water: fastest heating a full bath can show"),
+    "sensor_disagree_c": (2.0, 0.5, 10.0, "second sensor: largest difference allowed"),
+    "auto_off_h": (10.0, 0.5, 24.0, "back to idle after this long without a command"),
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
     "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
 }

@@ -72,7 +72,7 @@ def run_cmd(scenario, controller, seed, target, plot_path, fault_spec, as_json):
             fault = parse_fault(fault_spec)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--fault")
-    result, trace = run(sc, controller, seed, fault=fault)
+    result, trace = run(sc, controller, seed, fault=fault, record=bool(plot_path))
     if plot_path:
         from .sim.plot import plot_run
 

@@ -48,7 +48,8 @@ def make_controller(name, scenario, seed, settings=None):
 
 
 class Trace:
-    """What a run recorded, one sample per period, for plots and checks."""
+    """What a run recorded, one sample per period: the water and the heater always, the
+    measured temperature and the duty when asked for (a plot)."""
 
     def __init__(self):
         self.water_c = array("d")
@@ -61,11 +62,13 @@ class Trace:
 
 
 def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None,
-        glitch_rate=0.0):
+        glitch_rate=0.0, record=False):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
     ``fault`` is ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``: what breaks, and when.
-    ``glitch_rate`` is the share of reads that a healthy wire still gets wrong.
+    ``glitch_rate`` is the share of reads that a healthy wire still gets wrong. The trace always
+    holds the water and the heater; ``record`` adds the measured temperature and the duty, which
+    only a plot needs.
     """
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
@@ -118,10 +121,11 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
         if powered and w >= cutoff_c:
             on_above_cutoff += 1
         water.append(w)
-        m = ctrl.temp_c
-        measured.append(nan if m is None else m)
-        duty.append(ctrl.duty)
         heat.append(powered)
+        if record:
+            m = ctrl.temp_c
+            measured.append(nan if m is None else m)
+            duty.append(ctrl.duty)
         now = (now + PERIOD_MS) & TICKS_MASK
 
     sp = scenario.setpoint_c

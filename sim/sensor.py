@@ -20,6 +20,22 @@ from ..firmware.thermocouple import (
 _FAULT_BITS = {"tc-open": FAULT_OPEN, "short-gnd": FAULT_SHORT_GND, "short-vcc": FAULT_SHORT_VCC}
 BROKEN_COLD_JUNCTION_C = 127.9375  # the 12-bit cold junction's highest reading
 
+# The simulated chip needs EMF(probe) every tick. Between these bounds it is interpolated from
+# the firmware's own NIST function sampled every 0.05 C: the error is about 1e-8 mV (0.3 uC),
+# and a run is about 10 % faster. The firmware itself always computes exactly.
+_TABLE_LOW_C, _TABLE_HIGH_C, _TABLE_STEP_C = -20.0, 150.0, 0.05
+_TABLE = [type_k_emf_mv(_TABLE_LOW_C + i * _TABLE_STEP_C)
+          for i in range(int((_TABLE_HIGH_C - _TABLE_LOW_C) / _TABLE_STEP_C) + 2)]
+
+
+def _emf_mv(t_c):
+    if not (_TABLE_LOW_C <= t_c < _TABLE_HIGH_C):
+        return type_k_emf_mv(t_c)
+    x = (t_c - _TABLE_LOW_C) / _TABLE_STEP_C
+    i = int(x)
+    a = _TABLE[i]
+    return a + (_TABLE[i + 1] - a) * (x - i)
+
 
 def encode_max31855(tc_c, cj_c, fault_bits=0):
     """The frame a MAX31855 sends for these values (rounded to its resolution)."""
@@ -56,7 +72,7 @@ class SimulatedMax31855:
         if cj_c != self._cj_c:
             self._cj_c = cj_c
             self._cj_mv = type_k_emf_mv(cj_c)
-        return (type_k_emf_mv(hot_c) - self._cj_mv) / CHIP_SEEBECK_MV_PER_C + cj_c
+        return (_emf_mv(hot_c) - self._cj_mv) / CHIP_SEEBECK_MV_PER_C + cj_c
 
     def frame(self, probe_c, board_c):
         if self.fault is not None:

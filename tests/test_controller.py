@@ -339,3 +339,69 @@ def test_narrowing_the_setpoint_range_pulls_the_target_inside():
     ctrl.set_target_c(56.0)
     ctrl.update_settings({"setpoint_max_c": 54.0})
     assert ctrl.target_c == 54.0
+
+
+# -- a second, redundant probe ------------------------------------------------------------------
+
+def _feed2(ctrl, pairs, now):
+    for t1, f2 in pairs:
+        ctrl.tick(now, max31855_frame(t1), f2)
+        now = ticks_add(now, 250)
+    return now
+
+
+def _holding_two_probes():
+    ctrl = HeaterController(second_sensor="max31855")
+    ctrl.set_target_c(40.0)
+    now = _feed2(ctrl, [(40.0, max31855_frame(40.0))] * 4, 0)
+    ctrl.start()
+    return ctrl, _feed2(ctrl, [(40.0 + 0.25 * (i % 2), max31855_frame(40.0 + 0.25 * (i % 2)))
+                              for i in range(40)], now)
+
+
+def test_probes_that_agree_run_normally():
+    ctrl, _ = _holding_two_probes()
+    assert ctrl.fault is None and ctrl.reading2_c is not None
+
+
+def test_probes_that_disagree_latch():
+    ctrl, now = _holding_two_probes()
+    _feed2(ctrl, [(40.0, max31855_frame(43.0))] * 4, now)
+    assert ctrl.fault == faults.SENSOR_DISAGREE and not ctrl.relay_on
+
+
+def test_second_probe_at_the_cutoff_latches_over_temperature():
+    ctrl, now = _holding_two_probes()
+    _feed2(ctrl, [(40.0, max31855_frame(60.5))], now)
+    assert ctrl.fault == faults.OVER_TEMP
+
+
+def test_second_probe_glitch_then_failure():
+    ctrl, now = _holding_two_probes()
+    now = _feed2(ctrl, [(40.0, 0)], now)
+    assert ctrl.fault is None and not ctrl.heater_on
+    _feed2(ctrl, [(40.0, 0)] * 4, now)
+    assert ctrl.fault == faults.SENSOR2_FAULT
+
+
+def test_without_a_second_probe_a_second_frame_is_ignored():
+    ctrl, now = _holding()
+    ctrl.tick(now, max31855_frame(40.0), 0)
+    assert ctrl.fault is None
+
+
+# -- auto-off -------------------------------------------------------------------------------
+
+def test_heater_left_alone_goes_idle_after_the_auto_off_time():
+    ctrl, now = _holding()
+    ctrl.update_settings({"auto_off_h": 0.5})
+    now = _feed(ctrl, [40.0, 40.25] * (2 * 60 * 14), now)  # 28 minutes
+    ctrl.set_target_c(40.0)  # a command restarts the count
+    now = _feed(ctrl, [40.0, 40.25] * (2 * 60 * 20), now)
+    assert ctrl.state in (HEATING, READY)
+    _feed(ctrl, [40.0, 40.25] * (2 * 60 * 11), now)
+    assert ctrl.state == IDLE and ctrl.stopped_by == faults.AUTO_OFF and ctrl.fault is None
+    assert not ctrl.heater_on and not ctrl.relay_on
+    assert ctrl.events[-1][1] == faults.AUTO_OFF
+    ctrl.start()
+    assert ctrl.state == HEATING and ctrl.stopped_by is None

@@ -89,3 +89,12 @@ def test_water_boils_at_100_c_and_the_balance_still_closes():
     assert plant.water_c == 100.0 and plant.water_kg < 1.0
     e = plant.energy()
     assert abs(e["in_j"] - e["stored_j"] - e["lost_j"]) < 1e-6 * e["in_j"]
+
+
+def test_simulated_chip_interpolation_matches_the_nist_function():
+    from thermocouple_its90 import TypeK
+
+    from stoneheat.sim.sensor import _emf_mv
+
+    worst = max(abs(_emf_mv(-19.99 + i * 0.0173) - TypeK.emf(-19.99 + i * 0.0173)) for i in range(9800))
+    assert worst < 1e-6  # mV: 0.025 mC
