@@ -87,8 +87,14 @@ class BathPlant:
         self._probe_air_alpha = 1.0 - math.exp(-dt_s / PROBE_IN_AIR_TAU_S)
         self._evap_k = p.evaporation_w_per_kpa
         self._vapour_room_kpa = p.room_humidity * saturation_vapour_kpa(p.ambient_c)
+        # Bound once: step() runs four times per simulated second.
         self._power_w = p.heater_power_w
         self._stone_g_per_kg = p.stone_to_water_w_per_k_per_kg
+        self._g_element = p.element_to_water_w_per_k
+        self._c_element = p.element_j_per_k
+        self._c_insert = p.insert_j_per_k
+        self._loss_lid_on = p.loss_lid_on_w_per_k
+        self._loss_lid_off = p.loss_lid_on_w_per_k + p.lid_off_convection_w_per_k
         self.time_s = 0.0
         self.in_j = 0.0
         self.to_air_j = 0.0
@@ -99,7 +105,7 @@ class BathPlant:
     # -- state ---------------------------------------------------------------------------------
 
     def water_j_per_k(self):
-        return self.water_kg * WATER_J_PER_KG_K + self.params.insert_j_per_k
+        return self.water_kg * WATER_J_PER_KG_K + self._c_insert
 
     def heat_content_j(self):
         """Heat content of the bath relative to the room."""
@@ -188,15 +194,15 @@ class BathPlant:
 
     def step(self, heater_on):
         """Advance one period with the element powered or not."""
-        p = self.params
         dt = self.dt_s
         power = self._power_w if heater_on else 0.0
         tw = self.water_c
-        q_el = p.element_to_water_w_per_k * (self.element_c - tw)
-        q_air = p.loss_lid_on_w_per_k * (tw - self.ambient_c)
+        q_el = self._g_element * (self.element_c - tw)
         q_evap = 0.0
-        if not self.lid_on:
-            q_air += p.lid_off_convection_w_per_k * (tw - self.ambient_c)
+        if self.lid_on:
+            q_air = self._loss_lid_on * (tw - self.ambient_c)
+        else:
+            q_air = self._loss_lid_off * (tw - self.ambient_c)
             q_evap = self._evap_k * (saturation_vapour_kpa(tw) - self._vapour_room_kpa)
             if q_evap < 0.0:
                 q_evap = 0.0
@@ -206,8 +212,9 @@ class BathPlant:
             q = g * batch[0] * (tw - batch[1])
             batch[1] += dt * q / (batch[0] * BASALT_J_PER_KG_K)
             q_stones += q
-        self.element_c += dt * (power - q_el) / p.element_j_per_k
-        self.water_c = tw + dt * (q_el - q_stones - q_air - q_evap) / self.water_j_per_k()
+        self.element_c += dt * (power - q_el) / self._c_element
+        self.water_c = tw + dt * (q_el - q_stones - q_air - q_evap) / (
+            self.water_kg * WATER_J_PER_KG_K + self._c_insert)
         if q_evap > 0.0:
             kg = q_evap * dt / LATENT_HEAT_J_PER_KG
             self.water_kg -= kg

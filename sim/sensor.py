@@ -64,6 +64,7 @@ class SimulatedMax31855:
         self.glitch_rate = glitch_rate
         self._cj_c = None
         self._cj_mv = 0.0
+        self._cj_bits = 0  # the frame's cold-junction field, for the cold junction last seen
         self.fault = None  # the name of an injected sensor fault, if any
         self._frozen_frame = None
 
@@ -72,6 +73,7 @@ class SimulatedMax31855:
         if cj_c != self._cj_c:
             self._cj_c = cj_c
             self._cj_mv = type_k_emf_mv(cj_c)
+            self._cj_bits = encode_max31855(0.0, cj_c)
         return (_emf_mv(hot_c) - self._cj_mv) / CHIP_SEEBECK_MV_PER_C + cj_c
 
     def frame(self, probe_c, board_c):
@@ -82,7 +84,11 @@ class SimulatedMax31855:
         tc = self.reported(probe_c + self.bias_c, board_c)
         if self.noise_c:
             tc += self.rng.gauss(0.0, self.noise_c)
-        return encode_max31855(tc, board_c)
+        # encode_max31855, with the cold-junction field already made (it rarely changes)
+        counts = int(round(tc * 4.0))
+        if not -8192 <= counts <= 8191:
+            return encode_max31855(tc, board_c)
+        return ((counts & 0x3FFF) << 18) | self._cj_bits
 
     def _glitch(self, board_c):
         """A read gone wrong as wiring makes it go wrong: a contact that opens for an instant
