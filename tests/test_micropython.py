@@ -120,3 +120,16 @@ def test_compiled_firmware_runs_under_micropython(tmp_path):
     source = _replay(None, tmp_path)
     compiled = _replay(None, tmp_path, compiled=True)
     _assert_same(source, compiled)
+
+
+def test_second_probe_auto_off_and_heat_watch_under_micropython(tmp_path):
+    root = tmp_path / "fw"
+    install_firmware(root, "shfw")
+    script = REPLAY.with_name("issue3_checks_mp.py")
+    proc = run_micropython(script, root, "shfw", heap="100K")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stdout.split("\n")[:3] == [
+        "disagree SENSOR_DISAGREE False",
+        "auto_off IDLE AUTO_OFF None",
+        "welded SSR_WELDED",
+    ]
