@@ -129,6 +129,7 @@ class HeaterController:
         self.health = None
         self.health2 = None
         self.watch = None
+        self._watch_settings = None
         self.events = []  # (ticks_ms, code, reading): the most recent EVENTS_KEPT trips and resets
         self._apply_settings()
 
@@ -165,8 +166,12 @@ class HeaterController:
         self._sensor_bad_reads = bad_reads
         self._disagree_c = s["sensor_disagree_c"]
         self._auto_off_ms = s["auto_off_h"] * 3600000
-        self.watch = HeatWatch(s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
-                               s["max_heat_rate_c_s"])
+        watch = (s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
+                 s["max_heat_rate_c_s"])
+        if self.watch is None or watch != self._watch_settings:
+            # A new watch forgets its history: only when its own thresholds change.
+            self.watch = HeatWatch(*watch)
+            self._watch_settings = watch
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
             self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
@@ -209,12 +214,14 @@ class HeaterController:
         limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
         if self.reading_c >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
-        self._log(self._last_ms, "RESET", self.reading_c)
+        self._log(self._last_ms, faults.RESET, self.reading_c)
         self.state = IDLE
         self.fault = None
         self.fault_value = None
         self.fault_ms = None
         self.health.reset()
+        self.health2.reset()
+        self._disagree_reads = 0
 
     # -- the control tick --------------------------------------------------------------------
 
@@ -350,12 +357,13 @@ class HeaterController:
 
     def _heater_off_now(self):
         """SSR off for this period only; state, relay and PID carry on."""
-        self.output.update(0.0, self._last_ms)
         self.heater_on = False
+        self.output.force_off()
 
     def _outputs_off(self):
-        self.output.force_off()
-        self.duty = 0.0
+        # The flags first: whatever the calls below do, the board sees off.
         self.heater_on = False
         self.relay_on = False
+        self.duty = 0.0
+        self.output.force_off()
         self.pid.reset(0.0)

@@ -19,6 +19,7 @@ LOW_WATER = "LOW_WATER"
 SENSOR_DISAGREE = "SENSOR_DISAGREE"
 SENSOR2_FAULT = "SENSOR2_FAULT"
 AUTO_OFF = "AUTO_OFF"  # not a fault: the heater went back to IDLE by itself
+RESET = "RESET"  # not a fault: an event, a latched fault reset while safe
 
 # What a therapist reads when the heater stops: what happened and what to do.
 MESSAGES = {

@@ -25,7 +25,6 @@ RATE_WINDOW_S = 20  # the rate before a switch-off is measured over this
 LOW_WATER_MIN_DUTY = 0.5
 
 
-
 class HeatWatch:
     def __init__(self, watch_s=120, watch_rise_c=0.3, weld_base_c=0.3, coast_s=60,
                  max_rate_c_s=0.15):
@@ -99,7 +98,8 @@ class HeatWatch:
         oldest = self._temps[self._pos]  # the ring is full: the next slot holds the oldest
         if duty >= WATCH_DUTY and self.smooth_c - min(self._temps) < self.watch_rise_c:
             return HEATING_WATCH
-        if duty >= LOW_WATER_MIN_DUTY and (self.smooth_c - oldest) / self.watch_s > self.max_rate_c_s * duty:
+        span_s = (size - 1) * SAMPLE_MS / 1000.0  # from the oldest sample to this one
+        if duty >= LOW_WATER_MIN_DUTY and (self.smooth_c - oldest) / span_s > self.max_rate_c_s * duty:
             return LOW_WATER
         return None
 

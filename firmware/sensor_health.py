@@ -2,8 +2,8 @@
 
 A lone bad read (a glitch) only turns the heater off for that tick. A fault latches when
 ``in_a_row`` reads in a row are bad (a broken probe: 4 reads, 0.75 s after the first), or when
-``window_bad`` of the last ``window`` reads were bad: a loose connector failing 1 read in 10
-trips within about a minute, while a healthy wire with 0.5 % glitches would trip about once in
+``WINDOW_BAD`` of the last ``WINDOW_READS`` were bad: a loose connector failing 1 read in 10
+trips in about 25 s, while a healthy wire with 0.5 % glitches would trip about once in
 140 000 eight-hour days.
 
 A frozen reading is a frame that stays bit-for-bit the same for ``frozen_ms`` while the heater

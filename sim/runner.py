@@ -150,7 +150,7 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
         "energy": {k: round(v, 1) for k, v in plant.energy().items()},
     }
     if disturbance_i is not None:
-        nxt = _next_disturbance_i(scenario, disturbance_i, n)
+        nxt = _next_disturbance_i(scenario, n)
         rec = metrics.settle_time_s(water, DT_S, sp, disturbance_i, nxt)
         result["recovery_s"] = rec
         result["recovery_full_power_s"] = recovery_fp_s
@@ -195,8 +195,9 @@ def _round(x, nd=3):
     return None if x is None else round(x, nd)
 
 
-def _next_disturbance_i(scenario, first_i, n):
-    """Index of the first event that is not part of the first disturbance (same minute)."""
+def _next_disturbance_i(scenario, n):
+    """Index of the next disturbance after the first: the first later event that is not the
+    lid going back on (that ends a disturbance rather than starting one)."""
     t0 = scenario.events[0].t_s
     for e in scenario.events:
         if e.t_s > t0 and e.kind not in ("lid_on",):

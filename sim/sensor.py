@@ -81,6 +81,9 @@ class SimulatedMax31855:
             return self._faulty_frame(probe_c, board_c)
         if self.glitch_rate and self.rng.random() < self.glitch_rate:
             return self._glitch(board_c)
+        return self._healthy_frame(probe_c, board_c)
+
+    def _healthy_frame(self, probe_c, board_c):
         tc = self.reported(probe_c + self.bias_c, board_c)
         if self.noise_c:
             tc += self.rng.gauss(0.0, self.noise_c)
@@ -108,14 +111,10 @@ class SimulatedMax31855:
             return 0
         if fault == "cold-junction":
             return encode_max31855(self.reported(probe_c, board_c), BROKEN_COLD_JUNCTION_C)
-        healthy = self.fault
-        self.fault = None
-        frame = self.frame(probe_c, board_c)
-        self.fault = healthy
         if fault == "intermittent" and self.rng.random() < 0.1:
             return encode_max31855(0.0, board_c, FAULT_OPEN)
         if fault == "frozen":
             if self._frozen_frame is None:
-                self._frozen_frame = frame
+                self._frozen_frame = self._healthy_frame(probe_c, board_c)
             return self._frozen_frame
-        return frame
+        return self._healthy_frame(probe_c, board_c)

@@ -405,3 +405,40 @@ def test_heater_left_alone_goes_idle_after_the_auto_off_time():
     assert ctrl.events[-1][1] == faults.AUTO_OFF
     ctrl.start()
     assert ctrl.state == HEATING and ctrl.stopped_by is None
+
+
+# -- review fixes ---------------------------------------------------------------------------
+
+def test_outputs_read_off_even_if_switching_off_itself_fails():
+    ctrl, now = _heating()
+    assert ctrl.heater_on
+
+    def broken(*args):
+        raise RuntimeError("bug")
+
+    ctrl.pid.update = broken  # the tick fails ...
+    ctrl.output.force_off = broken  # ... and so does switching the output off
+    with pytest.raises(RuntimeError):
+        ctrl.tick(now, max31855_frame(40.0))
+    assert not ctrl.heater_on and not ctrl.relay_on  # what the board reads is still off
+
+
+def test_reset_clears_the_second_probes_memory_too():
+    ctrl, now = _holding_two_probes()
+    pattern = [(40.0, 0)] * 3 + [(40.0, max31855_frame(40.0))]
+    for _ in range(4):  # 12 bad reads of the second probe in 4 s, never 4 in a row
+        now = _feed2(ctrl, pattern, now)
+    assert ctrl.fault == faults.SENSOR2_FAULT
+    ctrl.reset_fault()
+    ctrl.start()
+    now = _feed2(ctrl, [(40.0, 0)], now)  # one glitch after the reset is only a glitch
+    assert ctrl.fault is None and ctrl.events[-1][1] == faults.RESET
+
+
+def test_a_setting_change_keeps_the_heat_watch_history():
+    ctrl, now = _heating()
+    watch = ctrl.watch
+    ctrl.update_settings({"kp": 0.8})
+    assert ctrl.watch is watch
+    ctrl.update_settings({"watch_s": 150.0})
+    assert ctrl.watch is not watch and ctrl.watch.watch_s == 150.0
