@@ -34,6 +34,7 @@ from .thermocouple import (
     linearize_k,
 )
 from .ticks import ticks_diff
+from .units import c_to_f
 
 IDLE = "IDLE"
 HEATING = "HEATING"
@@ -186,7 +187,8 @@ class HeaterController:
         except (TypeError, ValueError):
             raise SettingError("BAD_VALUE", "target must be a number")
         if not (low <= target_c <= high):
-            raise SettingError("OUT_OF_RANGE", "target must be between %.1f and %.1f C" % (low, high))
+            raise SettingError("OUT_OF_RANGE", "target must be between %.1f and %.1f C "
+                               "(%.1f and %.1f F)" % (low, high, c_to_f(low), c_to_f(high)))
         self.target_c = target_c
         self._idle_timer_ms = 0
 
@@ -198,7 +200,9 @@ class HeaterController:
         if self.state == IDLE:
             self.state = HEATING
             self._in_band_ms = 0
-            self.pid.reset(0.0, self.target_c, self.temp_c)
+            # A fresh start, not a bumpless transfer: from the output 0 a cold bath would
+            # start with the integral at -1 and creep up to the target.
+            self.pid.reset(0.0, None, self.temp_c)
             self.watch.reset()
 
     def stop(self):
@@ -222,6 +226,12 @@ class HeaterController:
         self.health.reset()
         self.health2.reset()
         self._disagree_reads = 0
+
+    def recent_events(self):
+        """The events, oldest first, as ``(age_ms, code, reading)`` at the last tick."""
+        now = self._last_ms
+        return [(0 if now is None or t is None else ticks_diff(now, t), code, value)
+                for t, code, value in self.events]
 
     # -- the control tick --------------------------------------------------------------------
 

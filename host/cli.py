@@ -1,30 +1,46 @@
 """The ``stoneheat`` command line."""
 
-import json
-
 import click
 
+from . import device_commands, live
+from .display import UNITS
 from .firmware.version import VERSION
+from .session import Session
 from .sim_commands import sim
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="stoneheat")
-def main():
-    """Control and simulate a stoneheat hot stone heater.
-
-    Try the simulated heater, no hardware needed:
+@click.option("--port", envvar="STONEHEAT_PORT", metavar="PORT",
+              help="The heater's serial port, e.g. /dev/ttyUSB0 or COM3 (or set STONEHEAT_PORT). "
+                   "Default: the one USB serial bridge of an ESP32 board plugged in.")
+@click.option("--unit", envvar="STONEHEAT_UNIT", type=click.Choice(UNITS, case_sensitive=False),
+              default="C", show_default=True,
+              help="Your temperature unit: shown first, and used for bare numbers "
+                   "(or set STONEHEAT_UNIT).")
+@click.pass_context
+def main(ctx, port, unit):
+    """Control a stoneheat hot stone heater, or a simulated one.
 
     \b
-      stoneheat sim run heatup            heat a simulated bath to 130 F
-      stoneheat sim run workday --plot day.png
-      stoneheat sim bench                 firmware vs. peer controllers
+    Everyday use:
+      stoneheat set 130F          heat the stones to 130 F
+      stoneheat wait-ready        returns when they are ready
+      stoneheat watch             live temperature and trend
+      stoneheat stop              heater off
+
+    \b
+    No heater at hand? Run a simulated one and drive it the same way:
+      stoneheat sim serve --speed 60      prints `port: /dev/pts/N`
+      stoneheat --port /dev/pts/N set 130F
+      stoneheat sim run heatup            a whole heat-up in a second
+
+    Exit codes: 0 done, 1 refused by the heater, 2 bad command line, 3 heater not found or
+    not answering, 4 the heater is in FAULT, 5 timed out.
     """
+    ctx.obj = Session(port, unit.upper())
 
 
+for command in device_commands.COMMANDS + live.COMMANDS:
+    main.add_command(command)
 main.add_command(sim)
-
-
-def emit_json(obj):
-    """Print one JSON object (or list) on stdout: what ``--json`` promises."""
-    click.echo(json.dumps(obj, allow_nan=False))

@@ -9,6 +9,7 @@ from .firmware.controller import HeaterController
 from .firmware.errors import SettingError
 from .firmware.units import c_to_f, parse_temperature
 from .firmware.limits import DEFAULT_CUTOFF_C
+from .session import emit_json
 from .sim.faults import FAULT_KINDS, parse_fault
 from .sim.runner import CONTROLLERS, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
@@ -81,8 +82,6 @@ def run_cmd(scenario, controller, seed, target, plot_path, fault_spec, as_json):
         except OSError as e:
             raise click.FileError(plot_path, hint=str(e))
     if as_json:
-        from .cli import emit_json
-
         emit_json(result)
         return
     click.echo(_describe(result, sc))
@@ -179,8 +178,6 @@ def bench_cmd(seed, scenarios, controllers, as_json):
         for scenario, controller in jobs:
             results.append(run(SCENARIOS[scenario], controller, seed)[0])
     if as_json:
-        from .cli import emit_json
-
         emit_json(results)
         return
     click.echo("  ".join(fmt % name for name, fmt, _ in BENCH_COLUMNS))
@@ -246,8 +243,6 @@ def faults_cmd(seed, at_s, as_json):
         result, _ = run(scenario, "firmware", seed, fault=(kind, when))
         rows.append(fault_matrix_row(result))
     if as_json:
-        from .cli import emit_json
-
         emit_json(rows)
         return
     click.echo("%-14s %6s %-20s %-20s %9s %9s %4s %5s" % (
@@ -258,3 +253,36 @@ def faults_cmd(seed, at_s, as_json):
             "-" if r["detect_latency_s"] is None else "%.2f s" % r["detect_latency_s"],
             "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
             "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO"))
+
+
+@sim.command("serve")
+@click.option("--speed", type=click.FloatRange(0.1, 1000), default=1.0, show_default=True,
+              help="How many times faster than real time the simulated clock runs "
+                   "(60: a minute of heating every second).")
+@click.option("--port-file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the port's path to this file once the heater answers.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the sensor noise.")
+@click.option("--fault", "fault_spec", metavar="NAME@SECONDS",
+              help="Break something that many simulated seconds after start, e.g. tc-open@600.")
+@click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
+def serve_cmd(speed, port_file, seed, fault_spec, quiet):
+    """Run a simulated heater on a virtual serial port, until Ctrl-C.
+
+    The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
+    20 C, with its console on a pseudo-terminal. Once it answers, this prints
+    `port: /dev/pts/N`; drive it from another terminal exactly as a real heater:
+
+    \b
+      stoneheat --port /dev/pts/N set 130F
+      stoneheat --port /dev/pts/N watch
+    """
+    from .serve_log import serve_simulated_heater
+
+    fault = None
+    if fault_spec is not None:
+        try:
+            fault = parse_fault(fault_spec)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--fault")
+    serve_simulated_heater(speed, port_file, seed, fault, quiet)

@@ -59,3 +59,26 @@ def parse_fault(spec):
     if not (0.0 <= t_s < 1e7):  # also refuses NaN
         raise ValueError("the fault time must be 0 or more seconds")
     return FAULT_KINDS[name], t_s
+
+
+def inject(kind, plant, chip):
+    """Break what ``kind`` names in the simulated bath or chip. Returns the wiring fault's name
+    (``ssr-welded`` or ``element-open``), which the caller applies to the heater's power, or None."""
+    if kind.layer == "sensor":
+        chip.fault = kind.name
+    elif kind.name == "probe-out":
+        plant.probe_in_water = False
+    elif kind.name == "low-water":
+        plant.leak(1.0)
+    elif kind.layer == "wiring":
+        return kind.name
+    return None
+
+
+def element_powered(wiring, ssr_on, relay_on):
+    """Whether the element heats, given the wiring fault (or None) and the two outputs."""
+    if wiring == "ssr-welded":
+        return relay_on
+    if wiring == "element-open":
+        return False
+    return ssr_on and relay_on

@@ -13,6 +13,7 @@ from ..firmware.settings import Settings
 from ..firmware.ticks import TICKS_PERIOD
 from . import metrics
 from .baselines import Thermostat, ZieglerNicholsPID, relay_autotune
+from .faults import element_powered, inject
 from .plant import BathPlant
 from .sensor import SimulatedMax31855
 
@@ -106,12 +107,12 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
                 ev += 1
             next_event_s = events[ev].t_s if ev < len(events) else float("inf")
         if t_s >= fault_at_s:
-            wiring = _inject(fault[0], plant, sensor)
+            wiring = inject(fault[0], plant, sensor)
             fault_i = i
             fault_at_s = float("inf")
         powered = tick(now, frame(plant.probe_c, board_c)) and ctrl.relay_on
         if wiring is not None:
-            powered = ctrl.relay_on if wiring == "ssr-welded" else False
+            powered = element_powered(wiring, powered, ctrl.relay_on)
         if ctrl.fault != last_fault:
             if ctrl.fault is not None:
                 faults.append({"code": ctrl.fault, "t_s": t_s})
@@ -159,19 +160,6 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
         result.update(_fault_figures(fault, fault_i, faults, water, outputs_off))
     result["wall_s"] = round(time.perf_counter() - wall0, 3)
     return result, trace
-
-
-def _inject(kind, plant, sensor):
-    """Break what ``kind`` names; returns the wiring fault, if it is one."""
-    if kind.layer == "sensor":
-        sensor.fault = kind.name
-    elif kind.name == "probe-out":
-        plant.probe_in_water = False
-    elif kind.name == "low-water":
-        plant.leak(1.0)
-    elif kind.layer == "wiring":
-        return kind.name
-    return None
 
 
 def _fault_figures(fault, fault_i, faults, water, outputs_off):

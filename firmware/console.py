@@ -1,0 +1,268 @@
+"""The device console: bytes in from the serial line, one reply line out per request.
+
+Pure like the rest of the core: the main loop hands it the bytes it read and takes the bytes
+to write, so the console can never block the control loop. It holds at most ``INPUT_HOLD``
+unread bytes and ``OUTPUT_HOLD`` unsent ones; when either is full the main loop stops reading,
+and the sender waits (the serial line's own flow control) instead of the heater.
+
+Noise never changes anything: a line is only acted on if it is printable ASCII, shorter than
+``MAX_LINE``, passes its checksum when it has one, and names a command with valid arguments.
+This is the one command dispatcher: the simulator, the ESP32 and the tests all go through it.
+"""
+
+import json
+
+from . import protocol
+from .errors import CodedError, CommandError
+from .faults import INTERNAL_ERROR
+from .settings import SETTINGS
+from .units import c_to_f, parse_temperature
+from .version import VERSION
+
+INPUT_HOLD = 256
+OUTPUT_HOLD = 2048
+_OVERLONG = object()  # stands for a line that was too long to keep
+HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
+
+HELP = ("status | target [TEMP, e.g. 130F or 54.4C] | start | stop | reset | "
+        "config get [NAME] | config set NAME VALUE [NAME VALUE ...] | "
+        "history [FROM [COUNT]] | events | info | ping | help")
+
+
+def _r(x, digits=2):
+    return None if x is None else round(x, digits)
+
+
+class Console:
+    def __init__(self, controller, history=None, loop=None, board_name="sim"):
+        """``loop``: the main loop, asked for uptime and timing figures (None in tests of the
+        console alone)."""
+        self.ctrl = controller
+        self.history = history
+        self.loop = loop
+        self.board_name = board_name
+        self._in = b""
+        self._discarding = False  # inside an overlong line: drop up to its end
+        self._out = []  # reply lines (bytes) not yet written
+        self._out_bytes = 0
+        self._out_pos = 0  # bytes of ``_out[0]`` already written
+        self.requests = 0
+        self.errors = 0
+        self._commands = {
+            "status": self._status, "target": self._target, "start": self._start,
+            "stop": self._stop, "reset": self._reset, "config": self._config,
+            "history": self._history, "events": self._events, "info": self._info,
+            "ping": self._ping, "help": self._help,
+        }
+
+    # -- bytes in, bytes out (the main loop's side) ------------------------------------------
+
+    def wants_input(self):
+        return len(self._in) < INPUT_HOLD and self._out_bytes < OUTPUT_HOLD
+
+    def feed(self, data):
+        self._in += data
+
+    def service(self, max_lines=2):
+        """Act on up to ``max_lines`` complete lines: a bounded amount of work per call."""
+        done = 0
+        while done < max_lines and self._out_bytes < OUTPUT_HOLD:
+            line = self._next_line()
+            if line is None:
+                return
+            reply = self.handle_line(line)
+            if reply is not None:
+                data = reply.encode()
+                self._out.append(data)
+                self._out_bytes += len(data)
+            done += 1
+
+    def pending_output(self):
+        """The bytes to write next (a part of one reply), or None."""
+        if not self._out:
+            return None
+        return memoryview(self._out[0])[self._out_pos:]
+
+    def output_written(self, n):
+        """The main loop wrote ``n`` bytes of ``pending_output()``."""
+        self._out_pos += n
+        self._out_bytes -= n
+        if self._out_pos >= len(self._out[0]):
+            self._out.pop(0)
+            self._out_pos = 0
+
+    def _next_line(self):
+        """The next complete line (bytes, without its end), or None; drops overlong lines and
+        returns ``_OVERLONG`` in their place so they get one error reply."""
+        buf = self._in
+        while True:
+            end = -1
+            for terminator in (b"\n", b"\r"):
+                i = buf.find(terminator)
+                if i >= 0 and (end < 0 or i < end):
+                    end = i
+            if end < 0:
+                if len(buf) > protocol.MAX_LINE:
+                    self._discarding = True
+                    buf = b""
+                self._in = buf
+                return None
+            line, buf = buf[:end], buf[end + 1:]
+            if self._discarding:
+                self._discarding = False
+                self._in = buf
+                return _OVERLONG
+            if line:  # "\r\n" and blank lines are nothing to answer
+                self._in = buf
+                return line
+
+    # -- one request, one reply ---------------------------------------------------------------
+
+    def handle_line(self, line):
+        """The reply (str with its end of line) to one line of bytes without its end."""
+        self.requests += 1
+        if line is _OVERLONG or len(line) > protocol.MAX_LINE:
+            return self._error(None, protocol.LINE_TOO_LONG,
+                               "line longer than %d bytes ignored" % protocol.MAX_LINE)
+        for b in line:
+            if b < 0x20 or b > 0x7E:
+                return self._error(None, protocol.BAD_LINE,
+                                   "not printable ASCII: write 130F, without a degree sign")
+        text = line.decode()
+        request_id = protocol.request_id_of(text)
+        try:
+            request_id, words = protocol.parse_request(text)
+            command = self._commands.get(words[0])
+            if command is None:
+                raise CommandError(protocol.UNKNOWN_COMMAND,
+                                   "unknown command %r; try help" % words[0][:20])
+            payload = command(words[1:])
+        except CodedError as e:
+            return self._error(request_id, e.code, e.message)
+        except Exception as e:  # noqa: BLE001 - a bug in a command must not stop the console
+            return self._error(request_id, INTERNAL_ERROR, "command failed: %r" % (e,))
+        return protocol.encode_ok(request_id, json.dumps(payload))
+
+    def _error(self, request_id, code, message):
+        self.errors += 1
+        return protocol.encode_error(request_id, code, message)
+
+    # -- the commands -------------------------------------------------------------------------
+
+    def _status(self, args):
+        _no_args(args, "status")
+        c = self.ctrl
+        status = {
+            "state": c.state,
+            "temp_c": _r(c.temp_c),
+            "target_c": _r(c.target_c),
+            "heater_duty": _r(c.duty, 3),
+            "heater_on": c.heater_on,
+            "relay_on": c.relay_on,
+            "fault": c.fault,
+            "fault_value_c": _r(c.fault_value),
+            "stopped_by": c.stopped_by,
+            "cj_c": _r(c.cj_c),
+        }
+        if c.second_sensor is not None:
+            status["temp2_c"] = _r(c.reading2_c)
+        if self.loop is not None:
+            status["uptime_s"] = self.loop.uptime_s()
+        return status
+
+    def _target(self, args):
+        if len(args) > 1:
+            raise CommandError(protocol.BAD_ARGUMENT, "usage: target [TEMP], e.g. target 130F")
+        if args:
+            try:
+                target_c = parse_temperature(args[0], "C")
+            except ValueError:
+                raise CommandError("BAD_VALUE", "not a temperature: %r (write 130F or 54.4C)"
+                                   % args[0][:20])
+            self.ctrl.set_target_c(target_c)
+        t = self.ctrl.target_c
+        return {"target_c": _r(t), "target_f": _r(c_to_f(t))}
+
+    def _start(self, args):
+        _no_args(args, "start")
+        self.ctrl.start()
+        return {"state": self.ctrl.state, "target_c": _r(self.ctrl.target_c)}
+
+    def _stop(self, args):
+        _no_args(args, "stop")
+        self.ctrl.stop()
+        return {"state": self.ctrl.state}
+
+    def _reset(self, args):
+        _no_args(args, "reset")
+        self.ctrl.reset_fault()
+        return {"state": self.ctrl.state}
+
+    def _config(self, args):
+        verb = args[0].lower() if args else ""
+        settings = self.ctrl.settings
+        if verb == "get" and len(args) == 1:
+            return {"values": dict((n, [settings[n], SETTINGS[n][1], SETTINGS[n][2]])
+                                   for n in SETTINGS)}
+        if verb == "get" and len(args) == 2:
+            name = args[1].lower()
+            if name not in SETTINGS:
+                raise CommandError("UNKNOWN_SETTING", "no setting named %r" % name[:30])
+            default, low, high, what = SETTINGS[name]
+            return {"name": name, "value": settings[name], "default": default, "min": low,
+                    "max": high, "help": what}
+        if verb == "set" and len(args) >= 3 and len(args) % 2 == 1:
+            changes = {}
+            for i in range(1, len(args), 2):
+                changes[args[i].lower()] = args[i + 1]
+            self.ctrl.update_settings(changes)  # all or nothing
+            return {"values": dict((n, settings[n]) for n in changes)}
+        raise CommandError(protocol.BAD_ARGUMENT,
+                           "usage: config get [NAME] | config set NAME VALUE [NAME VALUE ...]")
+
+    def _history(self, args):
+        if self.history is None:
+            raise CommandError(protocol.UNKNOWN_COMMAND, "no history on this device")
+        if len(args) > 2:
+            raise CommandError(protocol.BAD_ARGUMENT, "usage: history [FROM [COUNT]]")
+        try:
+            first = int(args[0]) if args else 0
+            count = int(args[1]) if len(args) > 1 else HISTORY_PAGE
+        except ValueError:
+            raise CommandError(protocol.BAD_ARGUMENT, "FROM and COUNT are whole numbers")
+        if first < 0 or not 1 <= count <= HISTORY_PAGE:
+            raise CommandError(protocol.BAD_ARGUMENT,
+                               "FROM must be 0 or more, COUNT 1 to %d" % HISTORY_PAGE)
+        h = self.history
+        reply = {"period_s": h.period_s, "oldest": h.oldest(), "count": h.count,
+                 "samples": h.page(first, count)}
+        if self.loop is not None:
+            reply["uptime_s"] = self.loop.uptime_s()
+        return reply
+
+    def _events(self, args):
+        _no_args(args, "events")
+        return {"events": [[_r(age_ms / 1000, 1), code, _r(value)]
+                           for age_ms, code, value in self.ctrl.recent_events()]}
+
+    def _info(self, args):
+        _no_args(args, "info")
+        c = self.ctrl
+        info = {"firmware": VERSION, "protocol": protocol.PROTOCOL_VERSION,
+                "board": self.board_name, "sensor": c.sensor, "second_sensor": c.second_sensor,
+                "console": {"requests": self.requests, "errors": self.errors}}
+        if self.loop is not None:
+            info["uptime_s"] = self.loop.uptime_s()
+            info["loop"] = self.loop.timing()
+        return info
+
+    def _ping(self, args):
+        return {"pong": True}
+
+    def _help(self, args):
+        return {"commands": HELP}
+
+
+def _no_args(args, name):
+    if args:
+        raise CommandError(protocol.BAD_ARGUMENT, "%s takes no arguments" % name)

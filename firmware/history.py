@@ -1,0 +1,61 @@
+"""Recent history: one sample of the bath every ``period_s``, in a fixed ring of compact arrays.
+
+Sized for the ESP32: an hour at 10 s is 360 samples in about 2.5 KB, allocated once. Each sample
+has a sequence number (samples since boot), so a host reading the ring page by page never
+misses or repeats a sample while new ones arrive.
+"""
+
+from array import array
+
+from .ticks import ticks_add, ticks_diff
+
+NO_TEMP = -32768  # a sample without a trusted reading
+STATES = ("IDLE", "HEATING", "READY", "FAULT")
+
+
+class History:
+    def __init__(self, period_s=10, size=360):
+        self.period_s = period_s
+        self.size = size
+        self._temp = array("h", [0] * size)  # centi-degrees C
+        self._target = array("h", [0] * size)
+        self._duty = array("h", [0] * size)  # per mille
+        self._state = bytearray(size)
+        self.count = 0  # samples recorded since boot; the newest is ``count - 1``
+        self._next_ms = None
+
+    def record(self, now_ms, temp_c, target_c, duty, state):
+        """Called every tick; keeps one sample per period."""
+        period_ms = self.period_s * 1000
+        if self._next_ms is None:
+            self._next_ms = now_ms
+        late = ticks_diff(now_ms, self._next_ms)
+        if late < 0:
+            return
+        # On the period's grid, so sample n was taken about n periods after the first; after a
+        # stall the grid restarts from now rather than recording a burst of catch-up samples.
+        self._next_ms = ticks_add(now_ms if late >= period_ms else self._next_ms, period_ms)
+        i = self.count % self.size
+        self._temp[i] = NO_TEMP if temp_c is None else int(round(temp_c * 100))
+        self._target[i] = int(round(target_c * 100))
+        self._duty[i] = int(round(duty * 1000))
+        self._state[i] = STATES.index(state)
+        self.count += 1
+
+    def oldest(self):
+        """Sequence number of the oldest sample still held."""
+        return max(0, self.count - self.size)
+
+    def page(self, first, limit):
+        """Up to ``limit`` samples from sequence number ``first`` on (the oldest held, if it is
+        gone), each ``[seq, temp_c or None, target_c, duty, state]``."""
+        first = max(first, self.oldest())
+        out = []
+        seq = first
+        while seq < self.count and len(out) < limit:
+            i = seq % self.size
+            t = self._temp[i]
+            out.append([seq, None if t == NO_TEMP else t / 100, self._target[i] / 100,
+                         self._duty[i] / 1000, STATES[self._state[i]]])
+            seq += 1
+        return out

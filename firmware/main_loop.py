@@ -1,0 +1,137 @@
+"""The firmware's main loop: the same code on the ESP32, under MicroPython on a PC, and in CPython.
+
+Every ``period_ms`` it ticks the controller on a fresh sensor frame and drives the outputs;
+between ticks it serves the console a bounded amount at a time and then waits. A flood of
+console input therefore delays a tick by at most one bounded console pass, never more.
+
+The board is anything with these methods (the ESP32's pins, or the simulator's plant):
+
+- ``ticks_ms()``: a wrapping millisecond counter (period 2**30, as ``time.ticks_ms``);
+- ``read_frame()`` and, with a second probe, ``read_frame2()``: the chip's raw frame, or None;
+- ``set_outputs(heater_on, relay_on)``: drive the SSR and the safety relay;
+- ``read_console(n)``: up to ``n`` bytes from the console, ``b""`` if none; never blocks;
+- ``write_console(data)``: write what fits without blocking, return how many bytes;
+- ``wait_ms(ms)``: sleep up to ``ms``, returning early when console input arrives;
+- ``tick_done()``: one tick completed (the ESP32 feeds its watchdog here).
+
+Whatever ends the loop (an exception, a Ctrl-C, ``stop()``) leaves both outputs off.
+"""
+
+from array import array
+
+from .console import Console
+from .history import History
+from .ticks import ticks_add, ticks_diff
+
+READ_CHUNK = 64  # console bytes read per pass
+LINES_PER_PASS = 2  # requests answered per pass
+WRITES_PER_PASS = 4
+LATE_BUCKETS = 100  # lateness histogram: 1 ms buckets, the last one for 99 ms and more
+
+
+class MainLoop:
+    def __init__(self, board, controller, period_ms=250, board_name="sim", history=None):
+        self.board = board
+        self.ctrl = controller
+        self.period_ms = period_ms
+        self.history = history if history is not None else History()
+        self.console = Console(controller, self.history, self, board_name)
+        self.running = True
+        self.ticks = 0
+        self._next_ms = None
+        self._last_tick_ms = None
+        self._up_s = 0
+        self._up_ms = 0
+        self._late = array("L", [0] * LATE_BUCKETS)
+        self.late_max_ms = 0
+
+    def run(self):
+        """Tick and serve until ``stop()``; the outputs are off when this returns or raises."""
+        try:
+            while self.running:
+                self.step()
+        finally:
+            self.outputs_off()
+
+    def stop(self):
+        self.running = False
+
+    def outputs_off(self):
+        self.ctrl.heater_on = False
+        self.ctrl.relay_on = False
+        self.board.set_outputs(False, False)
+
+    def step(self):
+        """One pass: the tick if it is due, a bounded console service, then wait."""
+        board = self.board
+        now = board.ticks_ms()
+        if self._next_ms is None:
+            self._next_ms = now
+        late = ticks_diff(now, self._next_ms)
+        if late >= 0:
+            self._tick(now, late)
+        self._serve_console()
+        wait = ticks_diff(self._next_ms, board.ticks_ms())
+        if wait > 0:
+            board.wait_ms(wait)
+
+    def _tick(self, now, late):
+        board, ctrl = self.board, self.ctrl
+        try:
+            frame = board.read_frame()
+            frame2 = board.read_frame2() if ctrl.second_sensor is not None else None
+        except Exception:  # noqa: BLE001 - a failed read is a missing frame: heater off
+            frame, frame2 = None, None
+        ctrl.tick(now, frame, frame2)
+        board.set_outputs(ctrl.heater_on, ctrl.relay_on)
+        self.history.record(now, ctrl.temp_c, ctrl.target_c, ctrl.duty, ctrl.state)
+        board.tick_done()
+        if self._last_tick_ms is not None:
+            self._up_ms += ticks_diff(now, self._last_tick_ms)
+            if self._up_ms >= 1000:
+                self._up_s += self._up_ms // 1000
+                self._up_ms %= 1000
+        self._last_tick_ms = now
+        self.ticks += 1
+        self._late[min(late, LATE_BUCKETS - 1)] += 1
+        if late > self.late_max_ms:
+            self.late_max_ms = late
+        # Late by a whole period or more (a stall): start the grid again rather than burst.
+        self._next_ms = ticks_add(now if late >= self.period_ms else self._next_ms,
+                                  self.period_ms)
+
+    def _serve_console(self):
+        board, console = self.board, self.console
+        if console.wants_input():
+            data = board.read_console(READ_CHUNK)
+            if data:
+                console.feed(data)
+        console.service(LINES_PER_PASS)
+        for _ in range(WRITES_PER_PASS):
+            pending = console.pending_output()
+            if pending is None:
+                return
+            n = board.write_console(pending)
+            if not n:
+                return
+            console.output_written(n)
+
+    def uptime_s(self):
+        return self._up_s
+
+    def timing(self):
+        """How late ticks came against the period's grid: what a console flood may cost."""
+        return {"period_ms": self.period_ms, "ticks": self.ticks,
+                "late_p50_ms": self._late_quantile(0.5), "late_p99_ms": self._late_quantile(0.99),
+                "late_max_ms": self.late_max_ms}
+
+    def _late_quantile(self, q):
+        if not self.ticks:
+            return None
+        need = q * self.ticks
+        seen = 0
+        for ms in range(LATE_BUCKETS):
+            seen += self._late[ms]
+            if seen >= need:
+                return ms
+        return LATE_BUCKETS - 1

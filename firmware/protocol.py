@@ -1,0 +1,166 @@
+"""The console's line protocol: the one definition that the firmware and the host share.
+
+A request is one line of printable ASCII, easy to type by hand in a serial terminal::
+
+    status
+    target 130F
+
+A program adds a request id and a checksum, so it can tell its reply from noise and the device
+can tell a clean command from a damaged one::
+
+    #17 target 130F*5A0C
+
+The checksum is CRC-16/CCITT-FALSE of everything before the ``*``, in four hex digits. A line
+with an id must carry a checksum if its command changes anything (``STATE_CHANGING``); a hand-typed
+line (no id) may leave it out, since the person reads the reply.
+
+Every request gets exactly one reply line, with the request's id and a checksum when the
+request had an id::
+
+    #17 ok {"target_c": 54.44}*1D3B
+    #18 err OUT_OF_RANGE target must be between 40.0 and 57.0 C (104.0 and 134.6 F)*9F01
+    ok {"state": "IDLE", ...}
+
+The payload of ``ok`` is one JSON object; ``err`` is followed by a code (one word, listed in
+``ERRORS`` and in the codes of ``errors.py`` users) and a message for people.
+"""
+
+from .errors import CodedError
+
+PROTOCOL_VERSION = 1
+MAX_LINE = 160  # longest request line, in bytes, without its end of line
+MAX_ID = 999999999
+
+# Commands that change the heater's state: with an id, they need a checksum.
+STATE_CHANGING = ("target", "start", "stop", "reset", "config")
+# Commands a host may repeat after a lost reply without changing the outcome.
+IDEMPOTENT = ("status", "ping", "info", "history", "events", "help", "target", "start", "stop",
+              "config")
+
+# Error codes of the protocol itself (commands add their own: see docs/protocol.md).
+BAD_LINE = "BAD_LINE"
+LINE_TOO_LONG = "LINE_TOO_LONG"
+BAD_ID = "BAD_ID"
+BAD_CHECKSUM = "BAD_CHECKSUM"
+CHECKSUM_REQUIRED = "CHECKSUM_REQUIRED"
+UNKNOWN_COMMAND = "UNKNOWN_COMMAND"
+BAD_ARGUMENT = "BAD_ARGUMENT"
+
+
+class ProtocolError(CodedError):
+    """A line that cannot be taken as a request, or a reply that is not well formed."""
+
+
+def _crc_table():
+    table = []
+    for byte in range(256):
+        crc = byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+        table.append(crc & 0xFFFF)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16(data):
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) of ``data`` (bytes or an ASCII str)."""
+    if isinstance(data, str):
+        data = data.encode()
+    crc = 0xFFFF
+    table = _CRC_TABLE
+    for b in data:
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ b]
+    return crc
+
+
+def _with_checksum(body):
+    return "%s*%04X" % (body, crc16(body))
+
+
+def _split_checksum(line):
+    """``(body, ok)``: the line without its checksum, and whether a checksum was there and
+    matched (``None`` when there was none)."""
+    star = line.rfind("*")
+    if star < 0 or len(line) - star != 5:
+        return line, None
+    try:
+        sent = int(line[star + 1:], 16)
+    except ValueError:
+        return line, None
+    body = line[:star]
+    return body, sent == crc16(body)
+
+
+def encode_request(request_id, command):
+    """The line (bytes, with its end of line) a program sends: id, command, checksum."""
+    return (_with_checksum("#%d %s" % (request_id, command)) + "\n").encode()
+
+
+def parse_request(line):
+    """``(request_id, words)`` of a request line (a str of printable ASCII, without its end of
+    line). ``request_id`` is None for a hand-typed line. Raises ``ProtocolError``."""
+    body, checked = _split_checksum(line)
+    if checked is False:
+        raise ProtocolError(BAD_CHECKSUM, "checksum does not match: line damaged, send again")
+    words = body.split()
+    request_id = None
+    if words and words[0][:1] == "#":
+        digits = words[0][1:]
+        if not digits.isdigit() or len(digits) > 9 or int(digits) < 1:
+            raise ProtocolError(BAD_ID, "request id must be # and 1 to 9 digits")
+        request_id = int(digits)
+        words = words[1:]
+    if not words:
+        raise ProtocolError(BAD_LINE, "no command")
+    words[0] = words[0].lower()
+    if request_id is not None and checked is None and words[0] in STATE_CHANGING:
+        raise ProtocolError(CHECKSUM_REQUIRED, "a request with an id that changes the heater "
+                            "needs a checksum")
+    return request_id, words
+
+
+def request_id_of(line):
+    """The id of a (possibly refused) request line, so that its error reply can carry it."""
+    if line[:1] != "#":
+        return None
+    end = line.find(" ")
+    digits = line[1:end] if end > 0 else ""
+    if digits.isdigit() and len(digits) <= 9 and int(digits) >= 1:
+        return int(digits)
+    return None
+
+
+def encode_ok(request_id, payload_json):
+    """The reply line (str, with its end of line) carrying a JSON payload."""
+    return _reply(request_id, "ok " + payload_json)
+
+
+def encode_error(request_id, code, message):
+    return _reply(request_id, "err %s %s" % (code, message))
+
+
+def _reply(request_id, body):
+    if request_id is None:
+        return body + "\n"
+    return _with_checksum("#%d %s" % (request_id, body)) + "\n"
+
+
+def parse_reply(line, request_id):
+    """``(True, payload_json)`` or ``(False, (code, message))`` if ``line`` is the checked reply
+    to ``request_id``; None if it is anything else (noise, another request's reply)."""
+    marker = "#%d " % request_id
+    start = line.rfind(marker)  # noise may precede the reply on the same line
+    if start < 0:
+        return None
+    body, checked = _split_checksum(line[start:].rstrip("\r\n"))
+    if not checked:
+        return None
+    rest = body[len(marker):]
+    if rest[:3] == "ok ":
+        return True, rest[3:]
+    if rest[:4] == "err ":
+        code, _, message = rest[4:].partition(" ")
+        return False, (code, message)
+    return None

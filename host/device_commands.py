@@ -1,0 +1,311 @@
+"""The commands that talk to a heater: status, set, start, stop, reset, config, history, events,
+info, ping; and ports, which lists where a heater may be."""
+
+import csv
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta
+
+import click
+
+from . import display
+from .firmware.settings import SETTINGS
+from .firmware.units import parse_temperature
+from .link import DeviceRefused
+from .ports import all_ports
+from .session import EXIT_REFUSED, Failure, device_command, emit_json
+
+
+@click.command("status")
+@device_command
+def status_cmd(session, as_json):
+    """Show the water temperature, the target and what the heater is doing."""
+    s = session.ask("status")
+    if as_json:
+        emit_json(s)
+        return
+    for line in display.status_lines(s, session.unit):
+        click.echo(line)
+
+
+@click.command("set")
+@click.argument("temperature")
+@click.option("--no-start", is_flag=True, help="Only change the target; do not start heating.")
+@device_command
+def set_cmd(session, as_json, temperature, no_start):
+    """Set the stone temperature and start heating to it.
+
+    TEMPERATURE is like 130F or 54.4C; a bare number is in your unit (--unit, or the
+    STONEHEAT_UNIT environment variable; Celsius if neither is set).
+
+    \b
+      stoneheat set 130F
+      stoneheat --unit F set 125
+    """
+    unit = session.unit
+    try:
+        target_c = parse_temperature(temperature, unit)
+    except ValueError:
+        raise click.BadParameter("write a temperature like 130F or 54.4C", param_hint="TEMPERATURE")
+    bare = temperature.strip()[-1:].upper() not in ("C", "F")
+    text = "%s%s" % (temperature.strip(), unit) if bare else temperature.strip()
+    try:
+        reply = session.ask("target %s" % text.replace(" ", ""))
+    except DeviceRefused as e:
+        if e.code == "OUT_OF_RANGE" and bare:
+            e.message += _other_unit_hint(session, temperature.strip(), unit)
+        raise
+    result = {"target_c": reply["target_c"]}
+    if not no_start:
+        try:
+            result.update(session.ask("start"))
+        except DeviceRefused as e:
+            if e.code != "FAULT_LATCHED":
+                raise
+            raise Failure("Target set to %s, but the heater cannot start: %s Fix that, then run "
+                          "`stoneheat reset` and `stoneheat start`."
+                          % (display.temp(reply["target_c"], unit), _fault_text(session)),
+                          EXIT_REFUSED, e.code, as_json)
+    if as_json:
+        emit_json(result)
+        return
+    target = display.temp(reply["target_c"], unit)
+    if no_start:
+        click.echo("Target set to %s." % target)
+    else:
+        click.echo("Heating to %s. `stoneheat wait-ready` tells you when the stones are ready."
+                   % target)
+
+
+def _other_unit_hint(session, number, unit):
+    """For a bare number refused in the user's unit: the other unit, if it would be allowed."""
+    other = "C" if unit == "F" else "F"
+    low = session.ask("config get setpoint_min_c")["value"]
+    high = session.ask("config get setpoint_max_c")["value"]
+    if low <= parse_temperature(number, other) <= high:
+        return " (%s is taken as %s; did you mean %s%s?)" % (number, unit, number, other)
+    return ""
+
+
+def _fault_text(session):
+    s = session.ask("status")
+    return display.fault_message(s["fault"]) if s.get("fault") else "it is in FAULT."
+
+
+@click.command("start")
+@device_command
+def start_cmd(session, as_json):
+    """Start heating to the target."""
+    reply = session.ask("start")
+    if as_json:
+        emit_json(reply)
+        return
+    click.echo("Heating to %s." % display.temp(reply["target_c"], session.unit))
+
+
+@click.command("stop")
+@device_command
+def stop_cmd(session, as_json):
+    """Switch the heater off (the water then cools slowly)."""
+    reply = session.ask("stop")
+    if as_json:
+        emit_json(reply)
+        return
+    if reply["state"] == "FAULT":
+        click.echo("Heater off; a fault is still latched (`stoneheat status` says which).")
+    else:
+        click.echo("Heater off. The water and the stones stay hot for a long while.")
+
+
+@click.command("reset")
+@device_command
+def reset_cmd(session, as_json):
+    """Clear a latched fault, once its cause is fixed and the water is safe.
+
+    The heater stays off afterwards: run `stoneheat start` to heat again.
+    """
+    reply = session.ask("reset")
+    if as_json:
+        emit_json(reply)
+        return
+    click.echo("Fault cleared; the heater is idle. Run `stoneheat start` to heat again.")
+
+
+@click.group("config")
+def config_group():
+    """Read or change the heater's settings (temperatures in C, times in s).
+
+    Every setting has bounds built into the firmware; a value outside them is refused and
+    nothing changes.
+    """
+
+
+@config_group.command("get")
+@click.argument("name", required=False)
+@device_command
+def config_get_cmd(session, as_json, name):
+    """Show one setting with its bounds, or all of them."""
+    if name is not None:
+        reply = session.ask("config get %s" % name)
+        if as_json:
+            emit_json(reply)
+            return
+        click.echo("%s = %g  (default %g, allowed %g to %g): %s" % (
+            reply["name"], reply["value"], reply["default"], reply["min"], reply["max"],
+            reply["help"]))
+        return
+    values = session.ask("config get")["values"]
+    if as_json:
+        emit_json({n: {"value": v[0], "min": v[1], "max": v[2]} for n, v in values.items()})
+        return
+    for n in sorted(values):
+        value, low, high = values[n]
+        what = SETTINGS[n][3] if n in SETTINGS else ""
+        click.echo("%-20s %10g   %g to %g   %s" % (n, value, low, high, what))
+
+
+@config_group.command("set")
+@click.argument("pairs", nargs=-1, required=True, metavar="NAME VALUE [NAME VALUE]...")
+@device_command
+def config_set_cmd(session, as_json, pairs):
+    """Change one or more settings at once: all of them, or none if one is refused.
+
+    \b
+      stoneheat config set ready_band_c 0.3
+      stoneheat config set setpoint_max_c 55 cutoff_c 58
+    """
+    if len(pairs) % 2:
+        raise click.UsageError("give settings as NAME VALUE pairs")
+    reply = session.ask("config set %s" % " ".join(pairs))
+    if as_json:
+        emit_json(reply)
+        return
+    for n, v in reply["values"].items():
+        click.echo("%s = %g" % (n, v))
+
+
+@click.command("history")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row per sample) for a spreadsheet.")
+@device_command
+def history_cmd(session, as_json, as_csv):
+    """The last hour of the bath: one sample every 10 s.
+
+    Columns: time (this computer's clock), uptime_s (the heater's), temp_c, target_c,
+    heater_duty (0 to 1), state.
+    """
+    rows = _fetch_history(session)
+    if as_json:
+        emit_json({"samples": rows})
+        return
+    if as_csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["time", "uptime_s", "temp_c", "target_c", "heater_duty", "state"])
+        for r in rows:
+            out.writerow([r["time"], r["uptime_s"], "" if r["temp_c"] is None else r["temp_c"],
+                          r["target_c"], r["heater_duty"], r["state"]])
+        return
+    click.echo("%-8s %-22s %-10s %6s  %s" % ("time", "water", "target", "heater", "state"))
+    for r in rows:
+        click.echo("%-8s %-22s %-10s %5d%%  %s" % (
+            r["time"][11:19], display.temp(r["temp_c"], session.unit),
+            display.temp(r["target_c"], session.unit, both=False),
+            round(100 * r["heater_duty"]), r["state"]))
+
+
+def _fetch_history(session):
+    """Every sample the heater holds, page by page, each with this computer's time."""
+    rows = []
+    first = 0
+    while True:
+        page = session.ask("history %d" % first)
+        now = datetime.now().astimezone()
+        period, uptime = page["period_s"], page.get("uptime_s")
+        for seq, temp_c, target_c, duty, state in page["samples"]:
+            at_s = seq * period
+            when = now - timedelta(seconds=max(0, uptime - at_s)) if uptime is not None else None
+            rows.append({"seq": seq, "time": when.isoformat(timespec="seconds") if when else "",
+                         "uptime_s": at_s, "temp_c": temp_c, "target_c": target_c,
+                         "heater_duty": duty, "state": state})
+        if not page["samples"] or page["samples"][-1][0] + 1 >= page["count"]:
+            return rows
+        first = page["samples"][-1][0] + 1
+
+
+@click.command("events")
+@device_command
+def events_cmd(session, as_json):
+    """Faults, resets and automatic switch-offs the heater remembers, oldest first."""
+    reply = session.ask("events")
+    if as_json:
+        emit_json(reply)
+        return
+    if not reply["events"]:
+        click.echo("No faults or resets since the heater was switched on.")
+    for age_s, code, value in reply["events"]:
+        click.echo("%8s ago  %-20s %s" % (_ago(age_s), code, display.temp(value, session.unit)))
+
+
+def _ago(seconds):
+    s = int(seconds or 0)
+    return "%dh%02dm" % (s // 3600, s // 60 % 60) if s >= 3600 else "%dm%02ds" % (s // 60, s % 60)
+
+
+@click.command("info")
+@device_command
+def info_cmd(session, as_json):
+    """Firmware version, sensor, uptime and how steady the control loop runs."""
+    reply = session.ask("info")
+    if as_json:
+        emit_json(reply)
+        return
+    click.echo("firmware %s (protocol %d) on %s, sensor %s%s" % (
+        reply["firmware"], reply["protocol"], reply["board"], reply["sensor"],
+        " + " + reply["second_sensor"] if reply.get("second_sensor") else ""))
+    if "uptime_s" in reply:
+        click.echo("up %s" % _ago(reply["uptime_s"]))
+    loop = reply.get("loop")
+    if loop:
+        click.echo("control loop: %d ticks of %d ms, late by %s ms typically, %s ms at p99, "
+                   "%s ms at most" % (loop["ticks"], loop["period_ms"], loop["late_p50_ms"],
+                                      loop["late_p99_ms"], loop["late_max_ms"]))
+
+
+@click.command("ping")
+@click.option("--count", type=click.IntRange(1, 100000), default=4, show_default=True)
+@device_command
+def ping_cmd(session, as_json, count):
+    """Check the link: round-trip times of COUNT pings."""
+    times = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        session.ask("ping")
+        times.append((time.perf_counter() - t0) * 1000.0)
+    ordered = sorted(times)
+    result = {"count": count, "median_ms": round(statistics.median(times), 3),
+              "p99_ms": round(ordered[min(count - 1, int(0.99 * count))], 3),
+              "max_ms": round(ordered[-1], 3)}
+    if as_json:
+        emit_json(result)
+        return
+    click.echo("%d replies: median %.2f ms, p99 %.2f ms, max %.2f ms" % (
+        count, result["median_ms"], result["p99_ms"], result["max_ms"]))
+
+
+@click.command("ports")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ports_cmd(as_json):
+    """List serial ports, marking those that look like a heater's USB connection."""
+    ports = all_ports()
+    if as_json:
+        emit_json({"ports": ports})
+        return
+    if not ports:
+        click.echo("No serial ports found. Plug in the heater's USB cable.")
+    for p in ports:
+        mark = "heater? " if p["heater"] else "        "
+        click.echo("%s%-20s %-10s %s" % (mark, p["port"], p["usb_id"] or "", p["bridge"] or p["description"] or ""))
+
+
+COMMANDS = (status_cmd, set_cmd, start_cmd, stop_cmd, reset_cmd, config_group, history_cmd,
+            events_cmd, info_cmd, ping_cmd, ports_cmd)

@@ -1,0 +1,126 @@
+"""The host's side of the serial link: requests with ids and checksums, replies picked out of
+whatever else is on the line, retries for requests that are safe to repeat.
+
+The line format is the firmware's (``stoneheat.firmware.protocol``); nothing of it is
+re-implemented here.
+"""
+
+import json
+import random
+import time
+
+import serial
+
+from .firmware import protocol
+
+BAUDRATE = 115200
+REPLY_TIMEOUT_S = 1.0
+RETRIES = 2
+LONGEST_LINE = 4096  # a reply is far shorter; a longer line is noise
+
+
+class LinkError(Exception):
+    """No usable answer: the port cannot be opened, or the heater does not answer."""
+
+
+class DeviceRefused(Exception):
+    """The heater answered with an error: ``code`` and its ``message``."""
+
+    def __init__(self, code, message):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+
+
+class HeaterLink:
+    def __init__(self, port, timeout_s=REPLY_TIMEOUT_S, retries=RETRIES):
+        self.port = port
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self._serial = serial.Serial()
+        self._serial.port = port
+        self._serial.baudrate = BAUDRATE
+        # DTR and RTS drive the ESP32's reset and boot pins on most USB bridges: asserting them
+        # on open would reboot the heater, so they are released before the port opens.
+        self._serial.dtr = False
+        self._serial.rts = False
+        try:
+            self._serial.open()
+        except (serial.SerialException, OSError, ValueError) as e:
+            raise LinkError("cannot open %s: %s" % (port, e))
+        self._next_id = random.randint(1, protocol.MAX_ID // 2)
+        self._resync()
+
+    def _resync(self):
+        """Forget what is waiting on the line, and end any half line the device holds."""
+        try:
+            self._serial.reset_input_buffer()
+            self._serial.write(b"\n")
+        except (serial.SerialException, OSError) as e:
+            raise LinkError("cannot use %s: %s" % (self.port, e))
+
+    def close(self):
+        self._serial.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def request(self, command):
+        """The reply payload (a dict) to ``command``; ``DeviceRefused`` for an error reply,
+        ``LinkError`` for no answer. A lost request or reply is sent again when the command is
+        one that can be repeated safely, and always when the device saw it damaged."""
+        name = command.split()[0].lower() if command.split() else ""
+        attempts = 1 + (self.retries if name in protocol.IDEMPOTENT else 0)
+        damaged = 0
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
+            request_id = self._take_id()
+            self._write(protocol.encode_request(request_id, command))
+            reply = self._await_reply(request_id)
+            if reply is None:
+                continue
+            ok, body = reply
+            if ok:
+                return json.loads(body)
+            code, message = body
+            if code == protocol.BAD_CHECKSUM and damaged < self.retries:
+                damaged += 1  # damaged on the way in: the device did nothing, so send it again
+                attempt -= 1
+                continue
+            raise DeviceRefused(code, message)
+        if attempts == 1:
+            raise LinkError("no answer from the heater on %s to %r; it may or may not have done it: "
+                            "check with `stoneheat status`" % (self.port, command))
+        raise LinkError("no answer from the heater on %s after %d tries" % (self.port, attempts))
+
+    def _take_id(self):
+        request_id = self._next_id
+        self._next_id = 1 if request_id >= protocol.MAX_ID else request_id + 1
+        return request_id
+
+    def _write(self, data):
+        try:
+            self._serial.write(data)
+        except (serial.SerialException, OSError) as e:
+            raise LinkError("cannot write to %s: %s" % (self.port, e))
+
+    def _await_reply(self, request_id):
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self._serial.timeout = left
+            try:
+                raw = self._serial.read_until(b"\n", LONGEST_LINE)
+            except (serial.SerialException, OSError) as e:
+                raise LinkError("cannot read from %s: %s" % (self.port, e))
+            if not raw.endswith(b"\n"):
+                continue  # a timeout mid-line, or an endless line of noise
+            reply = protocol.parse_reply(raw.decode("ascii", "replace"), request_id)
+            if reply is not None:
+                return reply

@@ -1,0 +1,74 @@
+"""Running ``stoneheat sim serve`` in the foreground: announce the port, report changes, and
+stop cleanly (outputs off, port file removed) on Ctrl-C or SIGTERM."""
+
+import os
+import signal
+
+import click
+
+from .firmware.units import c_to_f
+from .sim.serve import SimulatedHeater
+
+
+def _write_atomically(path, text):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)  # a reader never sees half a path
+
+
+def _clock(seconds):
+    s = int(seconds)
+    return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60)
+
+
+def _change_reporter(heater):
+    """A tick hook that prints a line whenever the state, the fault or the target changes."""
+    ctrl, board = heater.controller, heater.board
+    last = [None]
+
+    def report():
+        now = (ctrl.state, ctrl.fault, ctrl.target_c)
+        if now == last[0]:
+            return
+        last[0] = now
+        temp = "-" if ctrl.temp_c is None else "%.1f C (%.1f F)" % (ctrl.temp_c, c_to_f(ctrl.temp_c))
+        line = "[sim %s] %-7s water %s, target %.1f C" % (
+            _clock(board.sim_s), ctrl.state, temp, ctrl.target_c)
+        if ctrl.fault:
+            line += ", fault %s" % ctrl.fault
+        click.echo(line)
+
+    return report
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def serve_simulated_heater(speed, port_file, seed, fault, quiet):
+    heater = SimulatedHeater(speed=speed, seed=seed, fault=fault)
+    if not quiet:
+        heater.board.on_tick = _change_reporter(heater)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        heater.loop.step()  # the first tick: the device is up before anyone is told the port
+        click.echo("port: %s" % heater.path)
+        if port_file:
+            _write_atomically(port_file, heater.path + "\n")
+        if not quiet:
+            click.echo("simulated heater running at %gx real time; Ctrl-C stops it" % speed)
+        heater.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        heater.loop.outputs_off()
+        heater.port.close()
+        signal.signal(signal.SIGTERM, previous)
+        if port_file:
+            try:
+                os.remove(port_file)
+            except OSError:
+                pass
+    if not quiet:
+        click.echo("stopped: heater off")

@@ -1,0 +1,93 @@
+"""What every device command shares: the port, the unit, the link, `--json`, exit codes, and
+errors turned into advice for the person at the keyboard (never a traceback)."""
+
+import functools
+import json
+
+import click
+
+from .link import DeviceRefused, HeaterLink, LinkError
+from .ports import PortError, find_heater_port
+
+# Exit codes (docs/protocol.md lists them for scripts).
+EXIT_OK = 0
+EXIT_REFUSED = 1  # the heater refused the command, or it cannot be done now
+EXIT_USAGE = 2  # bad command line (click's own code)
+EXIT_NO_HEATER = 3  # no port, or no answer from the heater
+EXIT_FAULT = 4  # the heater is in FAULT (wait-ready, watch --until-ready)
+EXIT_TIMEOUT = 5  # wait-ready ran out of time
+
+# What to do about a refusal, after the heater's own message.
+ADVICE = {
+    "OUT_OF_RANGE": "Nothing was changed.",
+    "BAD_VALUE": "Nothing was changed.",
+    "UNKNOWN_SETTING": "Nothing was changed; `stoneheat config get` lists the settings.",
+    "FAULT_LATCHED": "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
+    "UNSAFE": "Wait for the water to cool, then try `stoneheat reset` again.",
+}
+
+
+def emit_json(obj):
+    """Print one JSON object (or list) on stdout: what ``--json`` promises."""
+    click.echo(json.dumps(obj, allow_nan=False))
+
+
+class Failure(click.ClickException):
+    """A command that did not do what was asked: a message on stderr (and a JSON object on
+    stdout under ``--json``), and its exit code."""
+
+    def __init__(self, message, exit_code, code=None, as_json=False):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.code = code
+        self.as_json = as_json
+
+    def show(self, file=None):
+        if self.as_json:
+            emit_json({"ok": False, "error": self.code, "message": self.message})
+        click.echo("Error: %s" % self.message, err=True)
+
+
+class Session:
+    """The heater a command talks to, opened on first use."""
+
+    def __init__(self, port, unit):
+        self.port = port
+        self.unit = unit
+        self._link = None
+
+    def ask(self, command):
+        if self._link is None:
+            port = self.port if self.port else find_heater_port()
+            self._link = HeaterLink(port)
+        return self._link.request(command)
+
+    def close(self):
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+
+
+def device_command(f):
+    """Give a command ``--json``, the session, and errors with advice and exit codes."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(ctx, as_json, **kwargs):
+        session = ctx.find_object(Session)
+        try:
+            return f(session, as_json, **kwargs)
+        except PortError as e:
+            raise Failure(str(e), EXIT_NO_HEATER, "NO_PORT", as_json)
+        except LinkError as e:
+            raise Failure("%s. Check the USB cable, that the heater is switched on, and the port "
+                          "(`stoneheat ports`)." % e, EXIT_NO_HEATER, "NO_ANSWER", as_json)
+        except DeviceRefused as e:
+            advice = ADVICE.get(e.code)
+            message = "%s. %s" % (e.message, advice) if advice else e.message
+            raise Failure(message, EXIT_REFUSED, e.code, as_json)
+        finally:
+            session.close()
+
+    return wrapper

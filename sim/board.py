@@ -1,0 +1,90 @@
+"""The simulated board: what the firmware's main loop sees instead of the ESP32's pins.
+
+The clock runs ``speed`` times faster than the wall clock. Whenever the loop asks for a frame,
+the bath is first brought up to the present in the plant's own steps, heated only while the SSR
+and the safety relay were both on (or as a wiring fault says), then the simulated chip encodes
+what the probe reads. The console is a pseudo-terminal.
+"""
+
+import time
+
+from ..firmware.ticks import TICKS_PERIOD
+from .faults import element_powered, inject
+from .plant import BathPlant
+from .runner import DT_S, TICKS_START
+from .sensor import SimulatedMax31855
+
+
+class ScaledClock:
+    """Simulated seconds since start: the wall clock times ``speed``."""
+
+    def __init__(self, speed=1.0):
+        if not speed > 0:
+            raise ValueError("speed must be above 0")
+        self.speed = speed
+        self._t0 = time.monotonic()
+
+    def now_s(self):
+        return (time.monotonic() - self._t0) * self.speed
+
+
+class SimulatedBoard:
+    def __init__(self, port, clock, plant=None, chip=None, fault=None):
+        """``fault``: ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``, or None."""
+        self.port = port
+        self.clock = clock
+        self.plant = plant if plant is not None else BathPlant(dt_s=DT_S)
+        self.chip = chip if chip is not None else SimulatedMax31855()
+        self.ssr_on = False
+        self.relay_on = False
+        self.wiring = None
+        self._fault = fault
+        self._plant_s = 0.0
+        self._board_c = self.plant.ambient_c + self.plant.params.board_above_ambient_c
+        self.on_tick = None  # called after every tick (the serve command reports changes)
+
+    # -- what the main loop calls -----------------------------------------------------------
+
+    def ticks_ms(self):
+        return (TICKS_START + int(self.clock.now_s() * 1000)) & (TICKS_PERIOD - 1)
+
+    def read_frame(self):
+        self._advance_plant()
+        return self.chip.frame(self.plant.probe_c, self._board_c)
+
+    def set_outputs(self, heater_on, relay_on):
+        self.ssr_on = heater_on
+        self.relay_on = relay_on
+
+    def read_console(self, n):
+        return self.port.read(n)
+
+    def write_console(self, data):
+        return self.port.write(data)
+
+    def wait_ms(self, ms):
+        self.port.wait_readable(ms / 1000.0 / self.clock.speed)
+
+    def tick_done(self):
+        if self.on_tick is not None:
+            self.on_tick()
+
+    # -- the bath ------------------------------------------------------------------------------
+
+    @property
+    def powered(self):
+        return element_powered(self.wiring, self.ssr_on, self.relay_on)
+
+    def _advance_plant(self):
+        target_s = self.clock.now_s()
+        step = self.plant.step
+        while self._plant_s + DT_S <= target_s:
+            if self._fault is not None and self._plant_s >= self._fault[1]:
+                self.wiring = inject(self._fault[0], self.plant, self.chip)
+                self._fault = None
+            step(self.powered)
+            self._plant_s += DT_S
+
+    @property
+    def sim_s(self):
+        return self._plant_s
