@@ -48,16 +48,15 @@ def _raise_interrupt(signum, frame):
 
 def serve_simulated_heater(speed, port_file, seed, fault, quiet):
     heater = SimulatedHeater(speed=speed, seed=seed, fault=fault)
-    if not quiet:
-        heater.board.on_tick = _change_reporter(heater)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         heater.loop.step()  # the first tick: the device is up before anyone is told the port
-        click.echo("port: %s" % heater.path)
-        if port_file:
+        if port_file:  # first, so that whoever reads the line can read the file too
             _write_atomically(port_file, heater.path + "\n")
+        click.echo("port: %s" % heater.path)
         if not quiet:
             click.echo("simulated heater running at %gx real time; Ctrl-C stops it" % speed)
+            heater.board.on_tick = _change_reporter(heater)
         heater.run()
     except KeyboardInterrupt:
         pass

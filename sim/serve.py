@@ -15,8 +15,10 @@ from .sensor import SimulatedMax31855
 
 
 class SimulatedHeater:
-    def __init__(self, speed=1.0, seed=0, fault=None, controller=None):
-        self.port = PseudoTerminal()
+    def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None):
+        """``port``: the console's port (default a new pseudo-terminal); tests wrap one to
+        add line noise."""
+        self.port = port if port is not None else PseudoTerminal()
         self.board = SimulatedBoard(self.port, ScaledClock(speed), chip=SimulatedMax31855(seed),
                                     fault=fault)
         self.controller = controller if controller is not None else HeaterController()

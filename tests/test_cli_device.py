@@ -1,0 +1,208 @@
+"""End to end, as a user runs it: `stoneheat sim serve` in its own process, the `stoneheat` CLI
+in others, talking over a real pseudo-terminal."""
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import serial
+
+from stoneheat.firmware import protocol
+
+SPEED = 200  # heat-up (about 1000 simulated s) in about 5 s
+
+
+class Served:
+    def __init__(self, proc, port, port_file):
+        self.proc, self.port, self.port_file = proc, port, port_file
+
+    def cli(self, *args, timeout=60):
+        return run_cli("--port", self.port, *args, timeout=timeout)
+
+    def status(self):
+        proc = self.cli("status", "--json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+
+def _env():
+    env = dict(os.environ)
+    env.pop("STONEHEAT_PORT", None)
+    env.pop("STONEHEAT_UNIT", None)
+    return env
+
+
+def run_cli(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "stoneheat", *args], capture_output=True,
+                          text=True, timeout=timeout, env=_env())
+
+
+def start_serve(tmp_path, *extra):
+    port_file = tmp_path / "port"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stoneheat", "sim", "serve", "--speed", str(SPEED),
+         "--port-file", str(port_file), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    first = proc.stdout.readline()  # the contract: `port: /dev/pts/N` once the device answers
+    assert first.startswith("port: /dev/"), (first, proc.stderr.read() if proc.poll() else "")
+    port = first.split(": ", 1)[1].strip()
+    assert port_file.read_text().strip() == port
+    return Served(proc, port, port_file)
+
+
+def stop_serve(served):
+    if served.proc.poll() is None:
+        served.proc.send_signal(signal.SIGINT)
+        try:
+            served.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.proc.kill()
+            served.proc.wait()
+    served.proc.stdout.close()
+    served.proc.stderr.close()
+
+
+@pytest.fixture
+def served(tmp_path):
+    s = start_serve(tmp_path)
+    yield s
+    stop_serve(s)
+
+
+def test_set_130f_heats_to_ready_and_200f_is_refused(served):
+    """Issue 4's acceptance, as a therapist would type it."""
+    proc = served.cli("set", "130F")
+    assert proc.returncode == 0, proc.stderr
+    assert "130.0 \u00b0F" in proc.stdout
+    s = served.status()
+    assert abs(s["target_c"] - 54.4) <= 0.05
+    assert s["state"] == "HEATING" and s["fault"] is None and s["heater_duty"] > 0.5
+
+    refused = served.cli("set", "200F")
+    assert refused.returncode == 1
+    assert "40.0 and 57.0 C" in refused.stderr and "104.0 and 134.6 F" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert abs(served.status()["target_c"] - 54.4) <= 0.05  # unchanged
+
+    waited = served.cli("wait-ready", "--timeout", "60", "--interval", "0.2")
+    assert waited.returncode == 0, waited.stderr
+    assert waited.stdout.startswith("Ready")
+    s = served.status()
+    assert s["state"] == "READY" and abs(s["temp_c"] - 54.4) < 0.5
+
+
+def test_garbage_on_the_line_changes_nothing_and_the_heater_keeps_answering(served):
+    assert served.cli("set", "120F", "--no-start").returncode == 0
+    before = served.status()
+    rng = random.Random(4)
+    with serial.Serial(served.port, timeout=0.2) as line:
+        line.write(bytes(rng.randrange(256) for _ in range(5000)))  # random bytes
+        line.write(b"target 57C" * 10000 + b"\n")  # a 100 kB line
+        line.write(b"#12 targ")  # half a command ...
+        line.write(b"\n")  # ... cut off
+        line.write(b"target nan\ntarget NaNF\nconfig set kp nan\n")
+        damaged = protocol.encode_request(13, "target 41C").replace(b"41C", b"42C")
+        line.write(damaged)  # bad checksum
+        line.write(b"#14 start\n")  # a program's state change without a checksum
+        line.write(b"#15 stop*ZZZZ\n")
+        line.flush()
+        time.sleep(0.5)
+    after = served.status()
+    for key in ("state", "target_c", "fault"):
+        assert after[key] == before[key], key
+    assert after["state"] == "IDLE"
+    config = json.loads(served.cli("config", "get", "kp", "--json").stdout)
+    assert config["value"] == 0.6
+
+
+def test_a_bare_number_is_in_the_users_unit(served):
+    assert served.cli("--unit", "F", "set", "125", "--no-start").returncode == 0
+    assert abs(served.status()["target_c"] - 51.67) < 0.01
+    wrong = served.cli("set", "125")  # 125 C: refused, with the likely meaning
+    assert wrong.returncode == 1 and "did you mean 125F" in wrong.stderr
+
+
+def test_json_errors_are_one_object_and_exit_codes_are_documented(served):
+    proc = served.cli("set", "200F", "--json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {"ok": False, "error": "OUT_OF_RANGE",
+                                       "message": json.loads(proc.stdout)["message"]}
+    assert served.cli("reset").returncode == 1  # nothing to reset
+    assert served.cli("set", "hot").returncode == 2  # usage
+    assert run_cli("--port", "/dev/no-such-port", "status").returncode == 3
+
+
+def test_config_history_watch_info(served):
+    assert served.cli("set", "130F").returncode == 0
+    time.sleep(1.0)  # 200 simulated seconds: 20 history samples
+    got = served.cli("config", "set", "ready_band_c", "0.4", "--json")
+    assert got.returncode == 0 and json.loads(got.stdout) == {"values": {"ready_band_c": 0.4}}
+    refused = served.cli("config", "set", "ready_band_c", "0.3", "cutoff_c", "99")
+    assert refused.returncode == 1 and "Nothing was changed" in refused.stderr
+    assert json.loads(served.cli("config", "get", "ready_band_c", "--json").stdout)["value"] == 0.4
+
+    rows = list(csv.DictReader(io.StringIO(served.cli("history", "--csv").stdout)))
+    assert len(rows) >= 15
+    assert set(rows[0]) == {"time", "uptime_s", "temp_c", "target_c", "heater_duty", "state"}
+    temps = [float(r["temp_c"]) for r in rows]
+    assert temps[-1] > temps[0] + 3  # it is heating
+
+    watch = served.cli("watch", "--count", "3", "--interval", "0.1", "--json")
+    lines = watch.stdout.strip().splitlines()
+    assert watch.returncode == 0 and len(lines) == 3
+    assert all(json.loads(x)["state"] == "HEATING" for x in lines)
+    human = served.cli("watch", "--count", "2", "--interval", "0.1")
+    assert human.stdout.count("HEATING") == 2
+
+    info = json.loads(served.cli("info", "--json").stdout)
+    assert info["board"] == "sim" and info["loop"]["period_ms"] == 250
+    assert served.cli("stop").returncode == 0
+    assert served.status()["state"] == "IDLE"
+
+
+def test_a_fault_is_reported_with_advice_and_reset_waits_until_safe(tmp_path):
+    served = start_serve(tmp_path, "--fault", "tc-open@60")
+    try:
+        assert served.cli("set", "130F").returncode == 0
+        waited = served.cli("wait-ready", "--timeout", "60", "--interval", "0.1")
+        assert waited.returncode == 4
+        assert "TC_OPEN" in waited.stderr and "probe" in waited.stderr
+        status = served.cli("status")
+        assert "FAULT TC_OPEN" in status.stdout and "Check the probe plug" in status.stdout
+        s = served.status()
+        assert s["state"] == "FAULT" and not s["heater_on"] and not s["relay_on"]
+        reset = served.cli("reset")
+        assert reset.returncode == 1 and "not valid" in reset.stderr  # the probe is still open
+        again = served.cli("set", "130F")
+        assert again.returncode == 1 and "cannot start" in again.stderr
+    finally:
+        stop_serve(served)
+
+
+def test_ctrl_c_stops_the_simulated_heater_cleanly(tmp_path):
+    served = start_serve(tmp_path)
+    assert served.cli("set", "130F").returncode == 0
+    served.proc.send_signal(signal.SIGINT)
+    out, err = served.proc.communicate(timeout=10)
+    assert served.proc.returncode == 0, err
+    assert "stopped: heater off" in out and "Traceback" not in err
+    assert not served.port_file.exists()
+
+
+def test_no_heater_anywhere_is_exit_3_with_advice():
+    proc = run_cli("status")
+    if proc.returncode == 0:
+        pytest.skip("a heater is plugged into this machine")
+    assert proc.returncode == 3 and "--port" in proc.stderr
+
+
+def test_ports_lists_as_json():
+    proc = run_cli("ports", "--json")
+    assert proc.returncode == 0 and isinstance(json.loads(proc.stdout)["ports"], list)

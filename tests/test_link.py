@@ -1,0 +1,125 @@
+"""The host's serial link against the simulated heater, over a real pseudo-terminal with pyserial:
+replies found among noise, retries, resync, and clear errors when nothing answers."""
+
+import json
+import time
+
+import pytest
+import serial
+
+from stoneheat.firmware import protocol
+from stoneheat.link import DeviceRefused, HeaterLink, LinkError
+from stoneheat.sim.pty_port import PseudoTerminal
+from stoneheat.sim.serve import SimulatedHeater
+
+BOOT_NOISE = (b"ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13\r\n"
+              b"MicroPython v1.23.0 on 2024-06-02; Generic ESP32 module with ESP32\r\n>>> \xff\xfe")
+
+
+class NoisyPort:
+    """The simulated heater's pty with a bad line in between: noise before every reply, the
+    first ``drop`` replies lost, and the first request that holds ``damage`` changed."""
+
+    def __init__(self, drop=0, damage=None):
+        self.inner = PseudoTerminal()
+        self.path = self.inner.path
+        self.drop = drop
+        self.damage = damage
+        self.requests = []
+
+    def read(self, n):
+        data = self.inner.read(n)
+        if self.damage and self.damage in data:
+            data = data.replace(self.damage, self.damage[:-1] + b"9")
+            self.damage = None
+        self.requests.append(data)
+        return data
+
+    def write(self, data):
+        data = bytes(data)
+        if self.drop and data.endswith(b"\n"):
+            self.drop -= 1
+            return len(data)
+        self.inner.write(BOOT_NOISE)
+        return self.inner.write(data)
+
+    def wait_readable(self, timeout_s):
+        return self.inner.wait_readable(timeout_s)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_request_and_its_reply():
+    with SimulatedHeater() as heater, HeaterLink(heater.path) as link:
+        status = link.request("status")
+        assert status["state"] == "IDLE" and status["target_c"] == 54.4
+        assert link.request("target 130F")["target_c"] == 54.44
+        assert heater.controller.target_c == pytest.approx(54.444, abs=0.001)
+
+
+def test_replies_are_picked_out_of_boot_messages_and_garbage():
+    with SimulatedHeater(port=NoisyPort()) as heater, HeaterLink(heater.path) as link:
+        for _ in range(5):
+            assert link.request("ping") == {"pong": True}
+
+
+def test_a_lost_reply_is_asked_again_when_that_is_safe():
+    port = NoisyPort(drop=1)
+    with SimulatedHeater(port=port) as heater, HeaterLink(heater.path, timeout_s=0.3) as link:
+        assert link.request("status")["state"] == "IDLE"
+
+
+def test_a_lost_reply_to_reset_is_not_repeated_blindly():
+    port = NoisyPort(drop=1)
+    with SimulatedHeater(port=port) as heater, HeaterLink(heater.path, timeout_s=0.3) as link:
+        with pytest.raises(LinkError, match="may or may not"):
+            link.request("reset")
+
+
+def test_a_request_damaged_on_the_way_is_sent_again():
+    port = NoisyPort(damage=b"130F")
+    with SimulatedHeater(port=port) as heater, HeaterLink(heater.path) as link:
+        assert link.request("target 130F")["target_c"] == 54.44
+        assert heater.loop.console.errors == 1  # the damaged copy: refused, nothing done
+
+
+def test_refusals_carry_the_code_and_message():
+    with SimulatedHeater() as heater, HeaterLink(heater.path) as link:
+        with pytest.raises(DeviceRefused) as e:
+            link.request("target 200F")
+        assert e.value.code == "OUT_OF_RANGE" and "57.0 C" in e.value.message
+        assert heater.controller.target_c == 54.4
+
+
+def test_a_half_line_left_on_the_device_does_not_swallow_the_next_request():
+    with SimulatedHeater() as heater:
+        s = serial.Serial(heater.path, timeout=1)
+        s.write(b"#77 targ")  # a program died mid-request
+        s.close()
+        with HeaterLink(heater.path) as link:
+            assert link.request("ping") == {"pong": True}
+
+
+def test_nothing_answering_is_a_link_error_after_the_retries():
+    port = PseudoTerminal()  # a serial port with no heater behind it
+    try:
+        with HeaterLink(port.path, timeout_s=0.1, retries=2) as link:
+            with pytest.raises(LinkError, match="after 3 tries"):
+                link.request("status")
+    finally:
+        port.close()
+
+
+def test_a_missing_port_is_a_link_error():
+    with pytest.raises(LinkError, match="cannot open"):
+        HeaterLink("/dev/this-port-does-not-exist")
+
+
+def test_history_reply_lines_stay_short():
+    with SimulatedHeater(speed=200) as heater, HeaterLink(heater.path) as link:
+        time.sleep(2)  # 400 simulated seconds: 40 samples
+        page = link.request("history")
+        assert len(page["samples"]) == 30
+        assert len(json.dumps(page)) < 1500
+        assert page["samples"][0][0] == page["oldest"]
