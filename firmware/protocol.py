@@ -8,7 +8,7 @@ A request is one line of printable ASCII, easy to type by hand in a serial termi
 A program adds a request id and a checksum, so it can tell its reply from noise and the device
 can tell a clean command from a damaged one::
 
-    #17 target 130F*5A0C
+    #17 target 130F*0C4F
 
 The checksum is CRC-16/CCITT-FALSE of everything before the ``*``, in four hex digits. A line
 with an id must carry a checksum if its command changes anything (``STATE_CHANGING``); a hand-typed
@@ -17,12 +17,12 @@ line (no id) may leave it out, since the person reads the reply.
 Every request gets exactly one reply line, with the request's id and a checksum when the
 request had an id::
 
-    #17 ok {"target_c": 54.44}*1D3B
-    #18 err OUT_OF_RANGE target must be between 40.0 and 57.0 C (104.0 and 134.6 F)*9F01
+    #17 ok {"target_c": 54.44, "target_f": 130.0}*076D
+    #18 err OUT_OF_RANGE target must be between 40.0 and 57.0 C (104.0 and 134.6 F)*....
     ok {"state": "IDLE", ...}
 
 The payload of ``ok`` is one JSON object; ``err`` is followed by a code (one word, listed in
-``ERRORS`` and in the codes of ``errors.py`` users) and a message for people.
+docs/protocol.md) and a message for people.
 """
 
 from .errors import CodedError

@@ -17,16 +17,21 @@ from .ports import all_ports
 from .session import EXIT_REFUSED, Failure, device_command, emit_json
 
 
+def _ask_and_show(session, as_json, request, describe):
+    """Send ``request``; print the reply as JSON, or as ``describe(reply)`` says for people."""
+    reply = session.ask(request)
+    if as_json:
+        emit_json(reply)
+    else:
+        click.echo(describe(reply))
+
+
 @click.command("status")
 @device_command
 def status_cmd(session, as_json):
     """Show the water temperature, the target and what the heater is doing."""
-    s = session.ask("status")
-    if as_json:
-        emit_json(s)
-        return
-    for line in display.status_lines(s, session.unit):
-        click.echo(line)
+    _ask_and_show(session, as_json, "status",
+                  lambda s: "\n".join(display.status_lines(s, session.unit)))
 
 
 @click.command("set")
@@ -97,25 +102,18 @@ def _fault_text(session):
 @device_command
 def start_cmd(session, as_json):
     """Start heating to the target."""
-    reply = session.ask("start")
-    if as_json:
-        emit_json(reply)
-        return
-    click.echo("Heating to %s." % display.temp(reply["target_c"], session.unit))
+    _ask_and_show(session, as_json, "start",
+                  lambda r: "Heating to %s." % display.temp(r["target_c"], session.unit))
 
 
 @click.command("stop")
 @device_command
 def stop_cmd(session, as_json):
     """Switch the heater off (the water then cools slowly)."""
-    reply = session.ask("stop")
-    if as_json:
-        emit_json(reply)
-        return
-    if reply["state"] == "FAULT":
-        click.echo("Heater off; a fault is still latched (`stoneheat status` says which).")
-    else:
-        click.echo("Heater off. The water and the stones stay hot for a long while.")
+    _ask_and_show(session, as_json, "stop", lambda r: (
+        "Heater off; a fault is still latched (`stoneheat status` says which)."
+        if r["state"] == "FAULT" else
+        "Heater off. The water and the stones stay hot for a long while."))
 
 
 @click.command("reset")
@@ -125,11 +123,8 @@ def reset_cmd(session, as_json):
 
     The heater stays off afterwards: run `stoneheat start` to heat again.
     """
-    reply = session.ask("reset")
-    if as_json:
-        emit_json(reply)
-        return
-    click.echo("Fault cleared; the heater is idle. Run `stoneheat start` to heat again.")
+    _ask_and_show(session, as_json, "reset", lambda r: (
+        "Fault cleared; the heater is idle. Run `stoneheat start` to heat again."))
 
 
 @click.group("config")
@@ -236,14 +231,14 @@ def _fetch_history(session):
 @device_command
 def events_cmd(session, as_json):
     """Faults, resets and automatic switch-offs the heater remembers, oldest first."""
-    reply = session.ask("events")
-    if as_json:
-        emit_json(reply)
-        return
-    if not reply["events"]:
-        click.echo("No faults or resets since the heater was switched on.")
-    for age_s, code, value in reply["events"]:
-        click.echo("%8s ago  %-20s %s" % (_ago(age_s), code, display.temp(value, session.unit)))
+
+    def describe(reply):
+        if not reply["events"]:
+            return "No faults or resets since the heater was switched on."
+        return "\n".join("%8s ago  %-20s %s" % (_ago(age_s), code, display.temp(value, session.unit))
+                         for age_s, code, value in reply["events"])
+
+    _ask_and_show(session, as_json, "events", describe)
 
 
 def _ago(seconds):
@@ -255,20 +250,21 @@ def _ago(seconds):
 @device_command
 def info_cmd(session, as_json):
     """Firmware version, sensor, uptime and how steady the control loop runs."""
-    reply = session.ask("info")
-    if as_json:
-        emit_json(reply)
-        return
-    click.echo("firmware %s (protocol %d) on %s, sensor %s%s" % (
+    _ask_and_show(session, as_json, "info", _describe_info)
+
+
+def _describe_info(reply):
+    lines = ["firmware %s (protocol %d) on %s, sensor %s%s" % (
         reply["firmware"], reply["protocol"], reply["board"], reply["sensor"],
-        " + " + reply["second_sensor"] if reply.get("second_sensor") else ""))
+        " + " + reply["second_sensor"] if reply.get("second_sensor") else "")]
     if "uptime_s" in reply:
-        click.echo("up %s" % _ago(reply["uptime_s"]))
+        lines.append("up %s" % _ago(reply["uptime_s"]))
     loop = reply.get("loop")
     if loop:
-        click.echo("control loop: %d ticks of %d ms, late by %s ms typically, %s ms at p99, "
-                   "%s ms at most" % (loop["ticks"], loop["period_ms"], loop["late_p50_ms"],
-                                      loop["late_p99_ms"], loop["late_max_ms"]))
+        lines.append("control loop: %d ticks of %d ms, late by %s ms typically, %s ms at p99, "
+                     "%s ms at most" % (loop["ticks"], loop["period_ms"], loop["late_p50_ms"],
+                                        loop["late_p99_ms"], loop["late_max_ms"]))
+    return "\n".join(lines)
 
 
 @click.command("ping")

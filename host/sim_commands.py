@@ -34,6 +34,16 @@ def _target_option(f):
         help="Setpoint, e.g. 130F or 54.4C (a bare number is C). Default: 130F.")(f)
 
 
+def _fault_option(ctx, param, spec):
+    """``--fault NAME@SECONDS`` as ``(FaultKind, seconds)``, or a usage error naming the faults."""
+    if spec is None:
+        return None
+    try:
+        return parse_fault(spec)
+    except ValueError as e:
+        raise click.BadParameter(str(e))
+
+
 def _resolve(scenario_name, target):
     scenario = SCENARIOS[scenario_name]
     if target is not None:
@@ -55,11 +65,11 @@ def _resolve(scenario_name, target):
 @_target_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the run to this PNG file.")
-@click.option("--fault", "fault_spec", metavar="NAME@SECONDS",
+@click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option,
               help="Break something at that time, e.g. ssr-welded@1800. "
                    "`stoneheat sim faults --help` lists the faults.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def run_cmd(scenario, controller, seed, target, plot_path, fault_spec, as_json):
+def run_cmd(scenario, controller, seed, target, plot_path, fault, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -67,12 +77,6 @@ def run_cmd(scenario, controller, seed, target, plot_path, fault_spec, as_json):
     controller can be faster.
     """
     sc = _resolve(scenario, target)
-    fault = None
-    if fault_spec is not None:
-        try:
-            fault = parse_fault(fault_spec)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--fault")
     result, trace = run(sc, controller, seed, fault=fault, record=bool(plot_path))
     if plot_path:
         from .sim.plot import plot_run
@@ -263,10 +267,10 @@ def faults_cmd(seed, at_s, as_json):
               help="Also write the port's path to this file once the heater answers.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the sensor noise.")
-@click.option("--fault", "fault_spec", metavar="NAME@SECONDS",
+@click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option,
               help="Break something that many simulated seconds after start, e.g. tc-open@600.")
 @click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
-def serve_cmd(speed, port_file, seed, fault_spec, quiet):
+def serve_cmd(speed, port_file, seed, fault, quiet):
     """Run a simulated heater on a virtual serial port, until Ctrl-C.
 
     The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
@@ -279,10 +283,4 @@ def serve_cmd(speed, port_file, seed, fault_spec, quiet):
     """
     from .serve_log import serve_simulated_heater
 
-    fault = None
-    if fault_spec is not None:
-        try:
-            fault = parse_fault(fault_spec)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--fault")
     serve_simulated_heater(speed, port_file, seed, fault, quiet)

@@ -263,3 +263,14 @@ def test_no_random_line_starts_the_heater(line):
     _take_output(c)
     if line.strip().lower() not in (b"start", b"#1 start"):
         assert c.ctrl.state == IDLE
+
+
+def test_the_therapist_guide_lists_every_fault_with_its_message():
+    from pathlib import Path
+
+    from stoneheat.firmware.faults import AUTO_OFF, MESSAGES
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "therapist-guide.md").read_text()
+    for code, message in MESSAGES.items():
+        if code != AUTO_OFF:
+            assert "| `%s` | %s |" % (code, message) in guide, code

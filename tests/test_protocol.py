@@ -89,3 +89,14 @@ def test_no_text_is_taken_for_a_reply_unless_it_is_one(text, request_id):
 def test_every_request_a_host_encodes_parses_back(request_id, word):
     line = encode_request(request_id, "config get " + word).decode().rstrip("\n")
     assert parse_request(line) == (request_id, ["config", "get", word])
+
+
+def test_the_examples_in_the_protocol_doc_carry_valid_checksums():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text()
+    examples = [line for line in doc.splitlines() if line.startswith("#17 ")]
+    assert len(examples) == 2
+    request, reply = examples
+    assert parse_request(request) == (17, ["target", "130F"])
+    assert parse_reply(reply, 17) == (True, '{"target_c": 54.44, "target_f": 130.0}')
