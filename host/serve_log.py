@@ -7,7 +7,7 @@ import signal
 import click
 
 from .firmware.units import c_to_f
-from .sim.serve import SimulatedHeater
+from .sim.serve import make_heater
 
 
 def _write_atomically(path, text):
@@ -24,19 +24,19 @@ def _clock(seconds):
 
 def _change_reporter(heater):
     """A tick hook that prints a line whenever the state, the fault or the target changes."""
-    ctrl, board = heater.controller, heater.board
     last = [None]
 
     def report():
-        now = (ctrl.state, ctrl.fault, ctrl.target_c)
+        s = heater.status()
+        now = (s["state"], s["fault"], s["target_c"])
         if now == last[0]:
             return
         last[0] = now
-        temp = "-" if ctrl.temp_c is None else "%.1f C (%.1f F)" % (ctrl.temp_c, c_to_f(ctrl.temp_c))
+        temp = "-" if s["temp_c"] is None else "%.1f C (%.1f F)" % (s["temp_c"], c_to_f(s["temp_c"]))
         line = "[sim %s] %-7s water %s, target %.1f C" % (
-            _clock(board.sim_s), ctrl.state, temp, ctrl.target_c)
-        if ctrl.fault:
-            line += ", fault %s" % ctrl.fault
+            _clock(s["sim_s"]), s["state"], temp, s["target_c"])
+        if s["fault"]:
+            line += ", fault %s" % s["fault"]
         click.echo(line)
 
     return report
@@ -46,28 +46,30 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def serve_simulated_heater(speed, port_file, seed, fault, quiet):
-    heater = SimulatedHeater(speed=speed, seed=seed, fault=fault)
+def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpython"):
+    heater = make_heater(runtime, speed=speed, seed=seed, fault=fault)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        heater.loop.step()  # the first tick: the device is up before anyone is told the port
+        heater.first_tick()  # the first tick: the device is up before anyone is told the port
         if port_file:  # first, so that whoever reads the line can read the file too
             _write_atomically(port_file, heater.path + "\n")
         click.echo("port: %s" % heater.path)
         if not quiet:
-            click.echo("simulated heater running at %gx real time; Ctrl-C stops it" % speed)
+            click.echo("simulated heater (firmware on %s) running at %gx real time; Ctrl-C "
+                       "stops it" % (heater.runtime, speed))
             heater.board.on_tick = _change_reporter(heater)
         heater.run()
     except KeyboardInterrupt:
         pass
     finally:
-        heater.loop.outputs_off()
-        heater.port.close()
+        heater.shutdown()
         signal.signal(signal.SIGTERM, previous)
         if port_file:
             try:
                 os.remove(port_file)
             except OSError:
                 pass
-    if not quiet:
+    if heater.stopped_by:
+        click.echo("the firmware stopped (%s): heater and safety relay off" % heater.stopped_by)
+    elif not quiet:
         click.echo("stopped: heater off")

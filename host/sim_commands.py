@@ -11,7 +11,8 @@ from .firmware.units import c_to_f, parse_temperature
 from .firmware.limits import DEFAULT_CUTOFF_C
 from .session import emit_json
 from .sim.faults import FAULT_KINDS, parse_fault
-from .sim.runner import CONTROLLERS, run
+from .sim.micropython_runtime import MicroPythonMissing
+from .sim.runner import CONTROLLERS, RUNTIMES, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
 
 
@@ -62,6 +63,9 @@ def _resolve(scenario_name, target):
               show_default=True, help="The firmware's controller, or a model of a peer's.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the sensor noise; the same seed gives the same run.")
+@click.option("--runtime", type=click.Choice(RUNTIMES), default="cpython", show_default=True,
+              help="Run the firmware in this process, or its whole main loop in the real "
+                   "micropython interpreter (software in the loop; slower).")
 @_target_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the run to this PNG file.")
@@ -69,7 +73,7 @@ def _resolve(scenario_name, target):
               help="Break something at that time, e.g. ssr-welded@1800. "
                    "`stoneheat sim faults --help` lists the faults.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def run_cmd(scenario, controller, seed, target, plot_path, fault, as_json):
+def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -77,7 +81,11 @@ def run_cmd(scenario, controller, seed, target, plot_path, fault, as_json):
     controller can be faster.
     """
     sc = _resolve(scenario, target)
-    result, trace = run(sc, controller, seed, fault=fault, record=bool(plot_path))
+    try:
+        result, trace = run(sc, controller, seed, fault=fault, record=bool(plot_path),
+                            runtime=runtime)
+    except (ValueError, MicroPythonMissing) as e:
+        raise click.UsageError(str(e))
     if plot_path:
         from .sim.plot import plot_run
 
@@ -269,8 +277,11 @@ def faults_cmd(seed, at_s, as_json):
               help="Seed of the sensor noise.")
 @click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option,
               help="Break something that many simulated seconds after start, e.g. tc-open@600.")
+@click.option("--runtime", type=click.Choice(RUNTIMES), default="cpython", show_default=True,
+              help="Run the firmware's main loop in this process, or in the real micropython "
+                   "interpreter (software in the loop).")
 @click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
-def serve_cmd(speed, port_file, seed, fault, quiet):
+def serve_cmd(speed, port_file, seed, fault, runtime, quiet):
     """Run a simulated heater on a virtual serial port, until Ctrl-C.
 
     The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
@@ -283,4 +294,7 @@ def serve_cmd(speed, port_file, seed, fault, quiet):
     """
     from .serve_log import serve_simulated_heater
 
-    serve_simulated_heater(speed, port_file, seed, fault, quiet)
+    try:
+        serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime)
+    except MicroPythonMissing as e:
+        raise click.UsageError(str(e))

@@ -14,6 +14,7 @@ from ..firmware.ticks import TICKS_PERIOD
 from . import metrics
 from .baselines import Thermostat, ZieglerNicholsPID, relay_autotune
 from .faults import element_powered, inject
+from .micropython_runtime import MicroPythonFirmware
 from .plant import BathPlant
 from .sensor import SimulatedMax31855
 
@@ -27,8 +28,23 @@ TICKS_MASK = TICKS_PERIOD - 1
 _autotune_cache = {}
 
 
-def make_controller(name, scenario, seed, settings=None):
-    """A controller of the named kind, started towards the scenario's setpoint."""
+RUNTIMES = ("cpython", "micropython")
+
+
+def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
+    """A controller of the named kind, started towards the scenario's setpoint. The firmware
+    runs in process (``cpython``) or, main loop and all, in the real ``micropython``."""
+    if runtime not in RUNTIMES:
+        raise ValueError("unknown runtime %r (choose from %s)" % (runtime, ", ".join(RUNTIMES)))
+    if runtime == "micropython":
+        if name != "firmware":
+            raise ValueError("only the firmware runs under micropython, not %r" % name)
+        setup = ["target %.6fC" % scenario.setpoint_c]
+        if settings is not None:
+            setup.append("config set " + " ".join("%s %r" % (k, v) for k, v in settings.values.items()))
+        fw = MicroPythonFirmware(setup + ["start"])
+        fw.settings = settings if settings is not None else fw.settings
+        return fw
     if name == "firmware":
         ctrl = HeaterController(settings if settings is not None else Settings())
         ctrl.set_target_c(scenario.setpoint_c)
@@ -63,18 +79,28 @@ class Trace:
 
 
 def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None,
-        glitch_rate=0.0, record=False):
+        glitch_rate=0.0, record=False, runtime="cpython"):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
     ``fault`` is ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``: what breaks, and when.
     ``glitch_rate`` is the share of reads that a healthy wire still gets wrong. The trace always
     holds the water and the heater; ``record`` adds the measured temperature and the duty, which
-    only a plot needs.
+    only a plot needs. ``runtime="micropython"`` runs the firmware's main loop in the real
+    interpreter, in lockstep.
     """
+    ctrl = make_controller(controller, scenario, seed, settings, runtime)
+    try:
+        return _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
+                    runtime, ctrl)
+    finally:
+        if runtime == "micropython":
+            ctrl.close()
+
+
+def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record, runtime, ctrl):
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
     sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c, glitch_rate=glitch_rate)
-    ctrl = make_controller(controller, scenario, seed, settings)
     full_power_s = plant.full_power_time_s(scenario.setpoint_c - metrics.READY_BAND_C)
     board_c = plant.ambient_c + plant.params.board_above_ambient_c
     cutoff_c = ctrl.settings["cutoff_c"] if controller == "firmware" else Settings()["cutoff_c"]
@@ -135,7 +161,7 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
     result = {
         "scenario": scenario.name,
         "controller": controller,
-        "runtime": "cpython",
+        "runtime": runtime,
         "seed": seed,
         "sim_s": n * DT_S,
         "wall_s": round(time.perf_counter() - wall0, 3),

@@ -1,28 +1,31 @@
 """A simulated heater: the firmware's main loop on the simulated board, console on a pty.
 
 ``stoneheat sim serve`` runs one in the foreground; tests run one in a thread. Either way the
-host reaches it only through the pseudo-terminal, exactly as it reaches an ESP32 over USB.
+host reaches it only through the pseudo-terminal, exactly as it reaches an ESP32 over USB. The
+loop runs in this process (``SimulatedHeater``) or in the real ``micropython`` interpreter
+(``MicroPythonHeater``); both have the same methods, so the serve command takes either.
 """
 
 import threading
 
 from ..firmware.controller import HeaterController
 from ..firmware.main_loop import MainLoop
+from ..firmware.ticks import TICKS_PERIOD
 from .board import ScaledClock, SimulatedBoard
+from .micropython_runtime import FirmwareStopped, MicroPythonFirmware
 from .pty_port import PseudoTerminal
-from .runner import PERIOD_MS
+from .runner import PERIOD_MS, TICKS_START
 from .sensor import SimulatedMax31855
 
 
-class SimulatedHeater:
-    def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None):
-        """``port``: the console's port (default a new pseudo-terminal); tests wrap one to
-        add line noise."""
+class _Served:
+    """What both kinds share: the port, the board, a background thread for tests."""
+
+    def __init__(self, speed, seed, fault, port):
         self.port = port if port is not None else PseudoTerminal()
         self.board = SimulatedBoard(self.port, ScaledClock(speed), chip=SimulatedMax31855(seed),
                                     fault=fault)
-        self.controller = controller if controller is not None else HeaterController()
-        self.loop = MainLoop(self.board, self.controller, PERIOD_MS, board_name="sim")
+        self.stopped_by = None  # why the firmware's loop ended, if it ended by itself
         self._thread = None
 
     @property
@@ -30,26 +33,121 @@ class SimulatedHeater:
         return self.port.path
 
     def run(self):
-        """Run until ``stop()`` or an interrupt; the outputs are off when it returns."""
+        """Run until ``stop()``, an interrupt, or the firmware's end; outputs off after."""
         try:
-            self.loop.run()
+            self._run()
         finally:
-            self.port.close()
+            self.shutdown()
+
+    def shutdown(self):
+        self.board.set_outputs(False, False)
+        self.port.close()
 
     def start_thread(self):
         """Run in the background (tests): the first tick is done when this returns."""
-        self.loop.step()
+        self.first_tick()
         self._thread = threading.Thread(target=self.run, name="simulated-heater", daemon=True)
         self._thread.start()
         return self
 
-    def stop(self):
-        self.loop.stop()
+    def join(self, timeout=10):
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=timeout)
 
     def __enter__(self):
         return self.start_thread()
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class SimulatedHeater(_Served):
+    runtime = "cpython"
+
+    def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None):
+        """``port``: the console's port (default a new pseudo-terminal); tests wrap one to
+        add line noise."""
+        super().__init__(speed, seed, fault, port)
+        self.controller = controller if controller is not None else HeaterController()
+        self.loop = MainLoop(self.board, self.controller, PERIOD_MS, board_name="sim")
+
+    def first_tick(self):
+        self.loop.step()
+
+    def _run(self):
+        self.loop.run()
+
+    def stop(self):
+        self.loop.stop()
+        self.join()
+
+    def status(self):
+        c = self.controller
+        return {"sim_s": self.board.sim_s, "state": c.state, "fault": c.fault,
+                "target_c": c.target_c, "temp_c": c.temp_c}
+
+
+class MicroPythonHeater(_Served):
+    """The firmware's main loop in ``micropython``; this process relays its console to the pty
+    and paces its clock: each time the firmware waits, it gets the time again when its wait is
+    over or when console input arrives, whichever comes first."""
+
+    runtime = "micropython"
+
+    def __init__(self, speed=1.0, seed=0, fault=None, port=None):
+        super().__init__(speed, seed, fault, port)
+        self.firmware = MicroPythonFirmware()
+        self.running = True
+        self._pending_out = b""
+        self._crash = False
+
+    def first_tick(self):
+        self._step(b"")
+
+    def crash(self):
+        """Make the board raise inside the firmware's loop at its next step (a test)."""
+        self._crash = True
+
+    def _step(self, console):
+        fw, board = self.firmware, self.board
+        now = (TICKS_START + int(board.clock.now_s() * 1000)) & (TICKS_PERIOD - 1)
+        crash, self._crash = self._crash, False
+        try:
+            fw.step(now, board.read_frame(), console, crash)
+        finally:  # the outputs as the firmware last set them, even when it stopped
+            board.set_outputs(fw.heater_on, fw.relay_on)
+            self._pending_out += bytes(fw.console_out)
+            fw.console_out.clear()
+            self._flush()
+        if fw.state is not None and board.on_tick is not None:
+            board.on_tick()
+
+    def _flush(self):
+        if self._pending_out:
+            n = self.port.write(self._pending_out)
+            self._pending_out = self._pending_out[n:]
+
+    def _run(self):
+        try:
+            while self.running:
+                self.port.wait_readable(self.firmware.wait_ms / 1000.0 / self.board.clock.speed)
+                self._step(self.port.read(256))
+        except FirmwareStopped as e:
+            self.stopped_by = e.reason
+        finally:
+            self.firmware.close()
+
+    def stop(self):
+        self.running = False
+        self.join()
+
+    def status(self):
+        fw = self.firmware
+        return {"sim_s": self.board.sim_s, "state": fw.state, "fault": fw.fault,
+                "target_c": fw.target_c, "temp_c": fw.temp_c}
+
+
+def make_heater(runtime="cpython", **kwargs):
+    if runtime == "micropython":
+        return MicroPythonHeater(**kwargs)
+    return SimulatedHeater(**kwargs)

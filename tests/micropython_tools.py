@@ -1,25 +1,15 @@
 """Finding the real MicroPython tools, and failing (not skipping) without them on CI."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import REQUIRE_TOOLS
+from stoneheat.sim.micropython_runtime import find_tool
 
 FIRMWARE_DIR = Path(__file__).resolve().parent.parent / "firmware"
-
-
-def find_tool(name):
-    """The tool on PATH, or beside this Python (an unactivated virtual environment)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else None
 
 
 def require_tool(name):

@@ -1,0 +1,121 @@
+# Run by the `micropython` interpreter, never imported by CPython: the firmware's main loop,
+# unchanged, on a board whose clock, sensor and console belong to the CPython simulator, which
+# drives it in lockstep over this process's stdin and stdout.
+#
+# argv: the folder holding the firmware package, the package's name.
+#
+# Lines from the simulator (stdin):
+#   S <hex>                       setup: console bytes handled before the loop starts
+#   N <now_ms> <frame> <hex> <x>  the time is now; the sensor's frame (or -); console bytes
+#                                 that arrived; x = 1 makes the board raise (a crash test)
+# Lines to the simulator (stdout):
+#   R <hex>                       the console's replies to the setup
+#   O <heater> <relay>            the outputs were set
+#   X <hex>                       console bytes written
+#   W <ms> <state> <fault> <temp_c> <duty> <target_c>
+#                                 waiting up to ms; the controller's state for the record
+#   E <exception>                 the loop ended; the outputs are already off
+import sys
+from binascii import hexlify, unhexlify
+
+sys.path.insert(0, sys.argv[1])
+_pkg = sys.argv[2]
+MainLoop = __import__(_pkg + ".main_loop", None, None, ["x"]).MainLoop
+HeaterController = __import__(_pkg + ".controller", None, None, ["x"]).HeaterController
+
+_in = sys.stdin
+_out = sys.stdout
+_flush = getattr(_out, "flush", None)
+
+CTRL_C = 3  # as on the ESP32's USB console: Ctrl-C interrupts the program
+
+
+def _send(line):
+    _out.write(line + "\n")
+
+
+class LockstepBoard:
+    def __init__(self):
+        self.now = 0
+        self.frame = None
+        self.console = b""
+        self.ctrl = None
+
+    def _receive(self):
+        line = _in.readline()
+        if not line:
+            raise SystemExit(0)  # the simulator went away
+        return line.split()
+
+    def setup(self):
+        words = self._receive()
+        return unhexlify(words[1]) if len(words) > 1 and words[1] != "-" else b""
+
+    def ticks_ms(self):
+        return self.now
+
+    def read_frame(self):
+        return self.frame
+
+    def read_frame2(self):
+        return None
+
+    def set_outputs(self, heater_on, relay_on):
+        _send("O %d %d" % (heater_on, relay_on))
+
+    def read_console(self, n):
+        data, self.console = self.console[:n], self.console[n:]
+        if CTRL_C in data:
+            raise KeyboardInterrupt
+        return data
+
+    def write_console(self, data):
+        _send("X " + hexlify(data).decode())
+        return len(data)
+
+    def wait_ms(self, ms):
+        c = self.ctrl
+        _send("W %d %s %s %s %s %s" % (ms, c.state, c.fault or "-",
+                                       "-" if c.temp_c is None else repr(c.temp_c), repr(c.duty),
+                                       repr(c.target_c)))
+        if _flush:
+            _flush()
+        words = self._receive()
+        self.now = int(words[1])
+        self.frame = None if words[2] == "-" else int(words[2])
+        if words[3] != "-":
+            self.console += unhexlify(words[3])
+        if words[4] == "1":
+            raise RuntimeError("crash requested by the simulator")
+
+    def tick_done(self):
+        pass
+
+
+def main():
+    board = LockstepBoard()
+    ctrl = HeaterController()
+    board.ctrl = ctrl
+    loop = MainLoop(board, ctrl, board_name="micropython-sim")
+    setup = board.setup()
+    if setup:
+        loop.console.feed(setup)
+        loop.console.service(100)
+    replies = b""
+    while loop.console.pending_output() is not None:
+        chunk = bytes(loop.console.pending_output())
+        loop.console.output_written(len(chunk))
+        replies += chunk
+    _send("R " + (hexlify(replies).decode() or "-"))
+    board.wait_ms(0)  # the first time and frame
+    try:
+        loop.run()
+    except BaseException as e:  # the loop has already switched the outputs off
+        _send("E " + type(e).__name__)
+        if _flush:
+            _flush()
+        return
+    _send("E stopped")
+
+
+main()

@@ -1,0 +1,88 @@
+"""The firmware's main loop, unchanged, in the real `micropython` interpreter, in lockstep with the
+CPython plant: the same figures as in process, driven by the same CLI, stopping safely."""
+
+import json
+import time
+
+import pytest
+import serial
+
+from micropython_tools import require_tool
+from stoneheat.link import HeaterLink
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS
+from stoneheat.sim.serve import MicroPythonHeater
+from test_cli_device import start_serve, stop_serve
+
+
+@pytest.fixture(autouse=True)
+def _interpreter():
+    require_tool("micropython")
+
+
+@pytest.mark.parametrize("scenario", ["heatup", "stones"])
+def test_micropython_runtime_agrees_with_cpython(scenario):
+    cp, _ = run(SCENARIOS[scenario], "firmware", seed=0)
+    mp, _ = run(SCENARIOS[scenario], "firmware", seed=0, runtime="micropython")
+    assert mp["runtime"] == "micropython" and cp["runtime"] == "cpython"
+    assert abs(mp["ready_s"] - cp["ready_s"]) <= 0.02 * cp["ready_s"]
+    assert abs(mp["overshoot_c"] - cp["overshoot_c"]) <= 0.05
+    assert mp["faults"] == [] and mp["heater_on_above_cutoff_s"] == 0
+    if "recovery_s" in cp:
+        assert abs(mp["recovery_s"] - cp["recovery_s"]) <= 0.02 * cp["recovery_s"] + 1.0
+
+
+def test_baselines_do_not_pretend_to_run_under_micropython():
+    with pytest.raises(ValueError, match="only the firmware"):
+        run(SCENARIOS["heatup"], "thermostat", runtime="micropython")
+
+
+def _heating(heater):
+    with HeaterLink(heater.path) as link:
+        link.request("target 130F")
+        link.request("start")
+    deadline = time.monotonic() + 20
+    while not (heater.board.ssr_on and heater.board.relay_on):
+        assert time.monotonic() < deadline, "the firmware never switched the heater on"
+        time.sleep(0.01)
+
+
+def test_ctrl_c_on_the_console_leaves_the_heater_off():
+    heater = MicroPythonHeater(speed=20).start_thread()
+    try:
+        _heating(heater)
+        with serial.Serial(heater.path) as line:
+            line.write(b"\r\x03\x03")  # what mpremote sends to interrupt a program
+        heater.join(timeout=20)
+        assert heater.stopped_by == "KeyboardInterrupt"
+        assert not heater.board.ssr_on and not heater.board.relay_on
+        assert heater.firmware.proc.returncode == 0
+    finally:
+        heater.stop()
+
+
+def test_an_exception_inside_the_loop_leaves_the_heater_off():
+    heater = MicroPythonHeater(speed=20).start_thread()
+    try:
+        _heating(heater)
+        heater.crash()
+        heater.join(timeout=20)
+        assert heater.stopped_by == "RuntimeError"
+        assert not heater.board.ssr_on and not heater.board.relay_on
+    finally:
+        heater.stop()
+
+
+def test_the_cli_drives_the_micropython_hosted_firmware(tmp_path):
+    served = start_serve(tmp_path, "--runtime", "micropython")
+    try:
+        assert served.cli("set", "130F").returncode == 0
+        s = served.status()
+        assert abs(s["target_c"] - 54.4) <= 0.05 and s["state"] == "HEATING"
+        refused = served.cli("set", "200F")
+        assert refused.returncode == 1 and "57.0 C" in refused.stderr
+        assert served.cli("wait-ready", "--timeout", "90", "--interval", "0.2").returncode == 0
+        info = json.loads(served.cli("info", "--json").stdout)
+        assert info["board"] == "micropython-sim"
+    finally:
+        stop_serve(served)
