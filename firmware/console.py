@@ -254,6 +254,7 @@ class Console:
         if self.loop is not None:
             info["uptime_s"] = self.loop.uptime_s()
             info["loop"] = self.loop.timing()
+            info.update(self.loop.board_info())
         return info
 
     def _ping(self, args):

@@ -116,6 +116,11 @@ class MainLoop:
                 return
             console.output_written(n)
 
+    def board_info(self):
+        """What the board says of itself (the ESP32: its reset cause), for ``info``."""
+        info = getattr(self.board, "info", None)
+        return info() if info is not None else {}
+
     def uptime_s(self):
         return self._up_s
 

@@ -3,6 +3,7 @@
 import click
 
 from . import device_commands, live
+from .firmware_commands import firmware_group
 from .display import UNITS
 from .firmware.version import VERSION
 from .session import Session
@@ -44,3 +45,4 @@ def main(ctx, port, unit):
 for command in device_commands.COMMANDS + live.COMMANDS:
     main.add_command(command)
 main.add_command(sim)
+main.add_command(firmware_group)
