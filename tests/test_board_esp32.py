@@ -59,6 +59,8 @@ def board_module(monkeypatch):
         Pin=_Pin, SPI=_SPI, WDT=_WDT, PWRON_RESET=1, HARD_RESET=2, WDT_RESET=3,
         DEEPSLEEP_RESET=4, SOFT_RESET=5, reset_cause=lambda: 3, freq=lambda: 240000000)
     monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.setitem(sys.modules, "micropython", types.SimpleNamespace(
+        kbd_intr=lambda c: _Pin.log.append(("kbd_intr", c))))
     monkeypatch.setattr("select.poll", _Poll)
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=None))
     _Pin.log = []
@@ -103,3 +105,22 @@ def test_board_settings_override_defaults_and_refuse_nonsense(board_module, tmp_
         path.write_text(json.dumps(bad))
         with pytest.raises(ValueError, match="board.json"):
             board_module.load_board_settings(str(path))
+
+
+def test_switching_off_at_the_end_holds_back_a_second_ctrl_c(board_module):
+    board = board_module.Esp32Board(dict(board_module.BOARD_DEFAULTS))
+    board.set_outputs(True, True)
+    _Pin.log = []
+    board.all_off()
+    assert _Pin.log == [("kbd_intr", -1), (26, 0), (27, 0), ("kbd_intr", 3)]
+
+
+def test_run_ends_with_the_outputs_off_whatever_stops_it(board_module, monkeypatch):
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(board_module.MainLoop, "run", interrupted)
+    _Pin.log = []
+    with pytest.raises(KeyboardInterrupt):
+        board_module.run("no-such-board.json")
+    assert _Pin.log[-3:] == [(26, 0), (27, 0), ("kbd_intr", 3)]
