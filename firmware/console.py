@@ -124,10 +124,9 @@ class Console:
         if line is _OVERLONG or len(line) > protocol.MAX_LINE:
             return self._error(None, protocol.LINE_TOO_LONG,
                                "line longer than %d bytes ignored" % protocol.MAX_LINE)
-        for b in line:
-            if b < 0x20 or b > 0x7E:
-                return self._error(None, protocol.BAD_LINE,
-                                   "not printable ASCII: write 130F, without a degree sign")
+        if not protocol.is_printable_ascii(line):
+            return self._error(None, protocol.BAD_LINE,
+                               "not printable ASCII: write 130F, without a degree sign")
         text = line.decode()
         request_id = protocol.request_id_of(text)
         try:

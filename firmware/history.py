@@ -7,7 +7,7 @@ misses or repeats a sample while new ones arrive.
 
 from array import array
 
-from .ticks import ticks_add, ticks_diff
+from .ticks import next_on_grid, ticks_diff
 
 NO_TEMP = -32768  # a sample without a trusted reading
 STATES = ("IDLE", "HEATING", "READY", "FAULT")
@@ -26,15 +26,12 @@ class History:
 
     def record(self, now_ms, temp_c, target_c, duty, state):
         """Called every tick; keeps one sample per period."""
-        period_ms = self.period_s * 1000
         if self._next_ms is None:
             self._next_ms = now_ms
-        late = ticks_diff(now_ms, self._next_ms)
-        if late < 0:
+        if ticks_diff(now_ms, self._next_ms) < 0:
             return
-        # On the period's grid, so sample n was taken about n periods after the first; after a
-        # stall the grid restarts from now rather than recording a burst of catch-up samples.
-        self._next_ms = ticks_add(now_ms if late >= period_ms else self._next_ms, period_ms)
+        # Sample n was taken about n periods after the first.
+        self._next_ms = next_on_grid(self._next_ms, now_ms, self.period_s * 1000)
         i = self.count % self.size
         self._temp[i] = NO_TEMP if temp_c is None else int(round(temp_c * 100))
         self._target[i] = int(round(target_c * 100))

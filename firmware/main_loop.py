@@ -21,7 +21,7 @@ from array import array
 
 from .console import Console
 from .history import History
-from .ticks import ticks_add, ticks_diff
+from .ticks import next_on_grid, ticks_diff
 
 READ_CHUNK = 64  # console bytes read per pass
 LINES_PER_PASS = 2  # requests answered per pass
@@ -96,9 +96,7 @@ class MainLoop:
         self._late[min(late, LATE_BUCKETS - 1)] += 1
         if late > self.late_max_ms:
             self.late_max_ms = late
-        # Late by a whole period or more (a stall): start the grid again rather than burst.
-        self._next_ms = ticks_add(now if late >= self.period_ms else self._next_ms,
-                                  self.period_ms)
+        self._next_ms = next_on_grid(self._next_ms, now, self.period_ms)
 
     def _serve_console(self):
         board, console = self.board, self.console

@@ -98,6 +98,22 @@ def encode_request(request_id, command):
     return (_with_checksum("#%d %s" % (request_id, command)) + "\n").encode()
 
 
+def is_printable_ascii(data):
+    """Whether every byte is printable ASCII (0x20 to 0x7E): what a line, or a header, may hold."""
+    for b in data:
+        if b < 0x20 or b > 0x7E:
+            return False
+    return True
+
+
+def _id_value(token):
+    """The request id a ``#123`` token names, or None if it names none validly."""
+    digits = token[1:]
+    if token[:1] == "#" and digits.isdigit() and len(digits) <= 9 and int(digits) >= 1:
+        return int(digits)
+    return None
+
+
 def parse_request(line):
     """``(request_id, words)`` of a request line (a str of printable ASCII, without its end of
     line). ``request_id`` is None for a hand-typed line. Raises ``ProtocolError``."""
@@ -107,10 +123,9 @@ def parse_request(line):
     words = body.split()
     request_id = None
     if words and words[0][:1] == "#":
-        digits = words[0][1:]
-        if not digits.isdigit() or len(digits) > 9 or int(digits) < 1:
+        request_id = _id_value(words[0])
+        if request_id is None:
             raise ProtocolError(BAD_ID, "request id must be # and 1 to 9 digits")
-        request_id = int(digits)
         words = words[1:]
     if not words:
         raise ProtocolError(BAD_LINE, "no command")
@@ -123,13 +138,7 @@ def parse_request(line):
 
 def request_id_of(line):
     """The id of a (possibly refused) request line, so that its error reply can carry it."""
-    if line[:1] != "#":
-        return None
-    end = line.find(" ")
-    digits = line[1:end] if end > 0 else ""
-    if digits.isdigit() and len(digits) <= 9 and int(digits) >= 1:
-        return int(digits)
-    return None
+    return _id_value(line.split(" ", 1)[0])
 
 
 def encode_ok(request_id, payload_json):

@@ -14,7 +14,8 @@ says why, so the heater starts safe and a technician is told.
 import json
 import os
 
-from .protocol import crc16
+from .errors import SettingError
+from .protocol import crc16, is_printable_ascii
 from .settings import Settings
 from .ticks import ticks_diff
 
@@ -38,7 +39,7 @@ def decode(data):
     end = data.find(b"\n")
     if end < 0:
         return Settings(), CORRUPT
-    header = data[:end].decode().split(" ") if _ascii(data[:end]) else []
+    header = data[:end].decode().split(" ") if is_printable_ascii(data[:end]) else []
     body = data[end + 1:]
     if (len(header) != 4 or header[0] != MAGIC or header[1] != str(FORMAT_VERSION)
             or not header[3].isdigit() or int(header[3]) != len(body)):
@@ -53,15 +54,8 @@ def decode(data):
         return Settings(), CORRUPT
     try:
         return Settings(values), None
-    except Exception:  # noqa: BLE001 - any value the bounds refuse: the defaults, and say so
+    except SettingError:  # a value the bounds refuse: the defaults, and say so
         return Settings(), INVALID
-
-
-def _ascii(data):
-    for b in data:
-        if b < 0x20 or b > 0x7E:
-            return False
-    return True
 
 
 class SettingsStore:

@@ -9,6 +9,7 @@ import time
 from array import array
 
 from ..firmware.controller import HeaterController
+from ..firmware.protocol import MAX_LINE
 from ..firmware.settings import Settings
 from ..firmware.ticks import TICKS_PERIOD
 from . import metrics
@@ -41,7 +42,7 @@ def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
             raise ValueError("only the firmware runs under micropython, not %r" % name)
         setup = ["target %.6fC" % scenario.setpoint_c]
         if settings is not None:
-            setup.append("config set " + " ".join("%s %r" % (k, v) for k, v in settings.values.items()))
+            setup += _config_lines(settings)
         fw = MicroPythonFirmware(setup + ["start"])
         fw.settings = settings if settings is not None else fw.settings
         return fw
@@ -62,6 +63,22 @@ def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
         raise ValueError("unknown controller %r (choose from %s)" % (name, ", ".join(CONTROLLERS)))
     ctrl.start()
     return ctrl
+
+
+def _config_lines(settings):
+    """``config set`` lines, each within the console's line limit, for the settings that differ
+    from the defaults (a refused line makes the setup fail, with the firmware's reason)."""
+    defaults = Settings()
+    lines, line = [], "config set"
+    for name, value in settings.values.items():
+        if value == defaults[name]:
+            continue
+        pair = " %s %r" % (name, value)
+        if len(line) + len(pair) > MAX_LINE and line != "config set":
+            lines.append(line)
+            line = "config set"
+        line += pair
+    return lines + ([line] if line != "config set" else [])
 
 
 class Trace:

@@ -10,11 +10,10 @@ import threading
 
 from ..firmware.controller import HeaterController
 from ..firmware.main_loop import MainLoop
-from ..firmware.ticks import TICKS_PERIOD
 from .board import ScaledClock, SimulatedBoard
 from .micropython_runtime import FirmwareStopped, MicroPythonFirmware
 from .pty_port import PseudoTerminal
-from .runner import PERIOD_MS, TICKS_START
+from .runner import PERIOD_MS
 from .sensor import SimulatedMax31855
 
 
@@ -110,10 +109,9 @@ class MicroPythonHeater(_Served):
 
     def _step(self, console):
         fw, board = self.firmware, self.board
-        now = (TICKS_START + int(board.clock.now_s() * 1000)) & (TICKS_PERIOD - 1)
         crash, self._crash = self._crash, False
         try:
-            fw.step(now, board.read_frame(), console, crash)
+            fw.step(board.ticks_ms(), board.read_frame(), console, crash)
         finally:  # the outputs as the firmware last set them, even when it stopped
             board.set_outputs(fw.heater_on, fw.relay_on)
             self._pending_out += bytes(fw.console_out)

@@ -86,3 +86,29 @@ def test_the_cli_drives_the_micropython_hosted_firmware(tmp_path):
         assert info["board"] == "micropython-sim"
     finally:
         stop_serve(served)
+
+
+def test_settings_reach_the_micropython_firmware_through_its_console():
+    from stoneheat.firmware.settings import Settings
+
+    changed = Settings({"kp": 0.9, "ti_s": 1500.0, "ready_band_c": 0.3, "auto_off_h": 12.0,
+                        "watch_s": 300.0, "cal_offset_c": 0.25, "derivative_filter_s": 20.0})
+    cp, _ = run(SCENARIOS["heatup"], "firmware", seed=1, settings=changed)
+    mp, _ = run(SCENARIOS["heatup"], "firmware", seed=1, settings=changed, runtime="micropython")
+    assert abs(mp["ready_s"] - cp["ready_s"]) <= 0.02 * cp["ready_s"]
+    assert abs(mp["overshoot_c"] - cp["overshoot_c"]) <= 0.05
+    default, _ = run(SCENARIOS["heatup"], "firmware", seed=1)
+    assert cp["offset_c"] != default["offset_c"]  # the settings did change something
+
+
+def test_config_lines_stay_within_the_console_line_limit():
+    from stoneheat.firmware.protocol import MAX_LINE
+    from stoneheat.firmware.settings import SETTINGS, Settings
+    from stoneheat.sim.runner import _config_lines
+
+    every = Settings({n: (low + high) / 2 for n, (_, low, high, _) in SETTINGS.items()
+                      if n not in ("setpoint_min_c", "setpoint_max_c", "cutoff_c", "min_pulse_s")})
+    lines = _config_lines(every)
+    assert len(lines) > 1 and all(len(line) <= MAX_LINE for line in lines)
+    sent = " ".join(line[len("config set "):] for line in lines).split()
+    assert len(sent) == 2 * sum(1 for n in SETTINGS if every[n] != Settings()[n])
