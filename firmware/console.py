@@ -10,12 +10,16 @@ Noise never changes anything: a line is only acted on if it is printable ASCII, 
 This is the one command dispatcher: the simulator, the ESP32 and the tests all go through it.
 """
 
+import gc
 import json
 
 from . import protocol
+from .access import Access, new_pin_record
 from .errors import CodedError, CommandError
+from .event_log import PIN_CHANGED, UNLOCK_FAILED
 from .faults import INTERNAL_ERROR
 from .settings import SETTINGS
+from .storage import Storage
 from .units import c_to_f, parse_temperature
 from .version import VERSION
 
@@ -23,10 +27,13 @@ INPUT_HOLD = 256
 OUTPUT_HOLD = 2048
 _OVERLONG = object()  # stands for a line that was too long to keep
 HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
+EVENTS_PAGE = 10  # events per reply, for the same reason
 
 HELP = ("status | target [TEMP, e.g. 130F or 54.4C] | start | stop | reset | "
-        "config get [NAME] | config set NAME VALUE [NAME VALUE ...] | "
-        "history [FROM [COUNT]] | events | info | ping | help")
+        "config get [NAME] | history [FROM [COUNT]] | events [FROM [COUNT]] | info | diag | "
+        "ping | help | unlock PIN | lock. Technician, after unlock: "
+        "config set NAME VALUE [NAME VALUE ...] | calibrate RAW REF [RAW REF] DATE | "
+        "autotune [start|save] | pin NEW | maintenance")
 
 
 def _r(x, digits=2):
@@ -34,13 +41,16 @@ def _r(x, digits=2):
 
 
 class Console:
-    def __init__(self, controller, history=None, loop=None, board_name="sim"):
+    def __init__(self, controller, history=None, loop=None, board_name="sim", storage=None):
         """``loop``: the main loop, asked for uptime and timing figures (None in tests of the
-        console alone)."""
+        console alone). ``storage``: where settings and events are kept (by default nowhere
+        but in memory, with the controller's event log)."""
         self.ctrl = controller
         self.history = history
         self.loop = loop
         self.board_name = board_name
+        self.storage = storage if storage is not None else Storage(None, log=controller.events)
+        self.access = Access(self.storage.extras.get("pin"))
         self._in = b""
         self._discarding = False  # inside an overlong line: drop up to its end
         self._out = []  # reply lines (bytes) not yet written
@@ -52,7 +62,10 @@ class Console:
             "status": self._status, "target": self._target, "start": self._start,
             "stop": self._stop, "reset": self._reset, "config": self._config,
             "history": self._history, "events": self._events, "info": self._info,
-            "ping": self._ping, "help": self._help,
+            "ping": self._ping, "help": self._help, "diag": self._diag,
+            "unlock": self._unlock, "lock": self._lock, "pin": self._pin,
+            "calibrate": self._calibrate, "autotune": self._autotune,
+            "maintenance": self._maintenance,
         }
 
     # -- bytes in, bytes out (the main loop's side) ------------------------------------------
@@ -162,6 +175,7 @@ class Console:
             "fault_value_c": _r(c.fault_value),
             "stopped_by": c.stopped_by,
             "cj_c": _r(c.cj_c),
+            "raw_c": _r(c.raw_c),
         }
         if c.second_sensor is not None:
             status["temp2_c"] = _r(c.reading2_c)
@@ -211,27 +225,20 @@ class Console:
             return {"name": name, "value": settings[name], "default": default, "min": low,
                     "max": high, "help": what}
         if verb == "set" and len(args) >= 3 and len(args) % 2 == 1:
+            self._technician("config set")
             changes = {}
             for i in range(1, len(args), 2):
                 changes[args[i].lower()] = args[i + 1]
             self.ctrl.update_settings(changes)  # all or nothing
-            return {"values": dict((n, settings[n]) for n in changes)}
+            self.storage.settings_changed(self.ctrl.settings, list(changes), self.ctrl.now_ms())
+            return {"values": dict((n, self.ctrl.settings[n]) for n in changes)}
         raise CommandError(protocol.BAD_ARGUMENT,
                            "usage: config get [NAME] | config set NAME VALUE [NAME VALUE ...]")
 
     def _history(self, args):
         if self.history is None:
             raise CommandError(protocol.UNKNOWN_COMMAND, "no history on this device")
-        if len(args) > 2:
-            raise CommandError(protocol.BAD_ARGUMENT, "usage: history [FROM [COUNT]]")
-        try:
-            first = int(args[0]) if args else 0
-            count = int(args[1]) if len(args) > 1 else HISTORY_PAGE
-        except ValueError:
-            raise CommandError(protocol.BAD_ARGUMENT, "FROM and COUNT are whole numbers")
-        if first < 0 or not 1 <= count <= HISTORY_PAGE:
-            raise CommandError(protocol.BAD_ARGUMENT,
-                               "FROM must be 0 or more, COUNT 1 to %d" % HISTORY_PAGE)
+        first, count = _page_args(args, "history", HISTORY_PAGE)
         h = self.history
         reply = {"period_s": h.period_s, "oldest": h.oldest(), "count": h.count,
                  "samples": h.page(first, count)}
@@ -240,27 +247,147 @@ class Console:
         return reply
 
     def _events(self, args):
-        _no_args(args, "events")
-        return {"events": [[_r(age_ms / 1000, 1), code, _r(value)]
-                           for age_ms, code, value in self.ctrl.recent_events()]}
+        first, count = _page_args(args, "events", EVENTS_PAGE)
+        log = self.ctrl.events
+        return {"boot": log.boot, "uptime_s": log.uptime_s, "next": log.next_seq,
+                "events": log.page(first, count)}
 
     def _info(self, args):
         _no_args(args, "info")
         c = self.ctrl
+        now = c.now_ms()
         info = {"firmware": VERSION, "protocol": protocol.PROTOCOL_VERSION,
                 "board": self.board_name, "sensor": c.sensor, "second_sensor": c.second_sensor,
-                "console": {"requests": self.requests, "errors": self.errors}}
+                "console": {"requests": self.requests, "errors": self.errors},
+                "boot": c.events.boot, "settings_loaded": self.storage.load_reason or "OK",
+                "calibration": self.storage.extras.get("cal"),
+                "pin": "factory" if self.access.factory_pin() else "set",
+                "unlocked_s": self.access.remaining_s(now)}
         if self.loop is not None:
             info["uptime_s"] = self.loop.uptime_s()
             info["loop"] = self.loop.timing()
             info.update(self.loop.board_info())
         return info
 
+    def _diag(self, args):
+        """What a technician needs to tell a probe from a chip from a board fault."""
+        _no_args(args, "diag")
+        c = self.ctrl
+        frame = c.last_frame
+        diag = {"frame": None if frame is None else "%08X" % frame, "sensor": c.sensor,
+                "raw_c": _r(c.raw_c, 3), "reading_c": _r(c.reading_c, 3), "cj_c": _r(c.cj_c, 3),
+                "cal_gain": c.settings["cal_gain"], "cal_offset_c": c.settings["cal_offset_c"],
+                "fault": c.fault}
+        if hasattr(gc, "mem_free"):  # MicroPython: the heap the firmware has left
+            diag["mem_free"] = gc.mem_free()
+            diag["mem_alloc"] = gc.mem_alloc()
+        return diag
+
+    # -- roles --------------------------------------------------------------------------------
+
+    def _technician(self, what):
+        self.access.require(self.ctrl.now_ms(), what)
+
+    def _unlock(self, args):
+        if len(args) != 1:
+            raise CommandError(protocol.BAD_ARGUMENT, "usage: unlock PIN")
+        try:
+            self.access.unlock(args[0], self.ctrl.now_ms())
+        except CodedError:
+            self.ctrl.events.add(UNLOCK_FAILED)
+            raise
+        return {"unlocked_s": self.access.remaining_s(self.ctrl.now_ms())}
+
+    def _lock(self, args):
+        _no_args(args, "lock")
+        self.access.lock()
+        return {"unlocked_s": 0}
+
+    def _pin(self, args):
+        if len(args) != 1:
+            raise CommandError(protocol.BAD_ARGUMENT, "usage: pin NEW (4 to 12 digits)")
+        self._technician("pin")
+        record = new_pin_record(args[0])
+        self.access.record = record
+        self.storage.set_extra(self.ctrl.settings, "pin", record, PIN_CHANGED, self.ctrl.now_ms())
+        return {"pin": "set"}
+
+    # -- technician jobs ----------------------------------------------------------------------
+
+    def _calibrate(self, args):
+        if len(args) not in (3, 5):
+            raise CommandError(protocol.BAD_ARGUMENT,
+                               "usage: calibrate RAW REF [RAW REF] DATE (RAW: status raw_c; "
+                               "REF: the reference thermometer, both in C)")
+        self._technician("calibrate")
+        try:
+            numbers = [float(x) for x in args[:-1]]
+        except ValueError:
+            raise CommandError(protocol.BAD_ARGUMENT, "RAW and REF are temperatures in C")
+        points = [[numbers[i], numbers[i + 1]] for i in range(0, len(numbers), 2)]
+        from .calibration import from_points  # loaded on first use: the heap is small
+        gain, offset = from_points(points)
+        date = args[-1][:32]
+        self.ctrl.update_settings({"cal_gain": gain, "cal_offset_c": offset})  # their bounds
+        self.storage.calibrated(self.ctrl.settings, {"date": date, "points": points},
+                                self.ctrl.now_ms())
+        return {"cal_gain": round(gain, 5), "cal_offset_c": round(offset, 3), "date": date}
+
+    def _autotune(self, args):
+        verb = args[0].lower() if args else "status"
+        if len(args) > 1 or verb not in ("status", "start", "save"):
+            raise CommandError(protocol.BAD_ARGUMENT, "usage: autotune [status|start|save]")
+        c = self.ctrl
+        if verb == "start":
+            self._technician("autotune start")
+            c.start_tune()
+        elif verb == "save":
+            self._technician("autotune save")
+            if c.tune is None or c.tune.result is None:
+                raise CommandError("NO_RESULT", "no finished autotune to save")
+            r = c.tune.result
+            changes = {"kp": r["kp"], "ti_s": r["ti_s"], "td_s": r["td_s"]}
+            c.update_settings(changes)  # the settings' bounds hold
+            self.storage.settings_changed(c.settings, list(changes), c.now_ms())
+        tune = c.tune
+        if tune is None:
+            return {"phase": None}
+        reply = {"phase": tune.phase, "elapsed_s": tune.elapsed_ms // 1000,
+                 "cycles": tune.cycles_done(), "of": tune.cycles, "reason": tune.reason,
+                 "target_c": _r(tune.setpoint_c)}
+        if tune.result is not None:
+            reply["result"] = dict((k, round(v, 5)) for k, v in tune.result.items())
+        return reply
+
+    def _maintenance(self, args):
+        """Stop the firmware (outputs off) so that a technician can update it: the ESP32
+        restarts into a REPL without the watchdog (``board_esp32.py``)."""
+        _no_args(args, "maintenance")
+        self._technician("maintenance")
+        if self.loop is None:
+            raise CommandError(protocol.UNKNOWN_COMMAND, "no maintenance mode here")
+        self.ctrl.stop()
+        self.loop.request_maintenance()
+        return {"maintenance": True}
+
     def _ping(self, args):
         return {"pong": True}
 
     def _help(self, args):
         return {"commands": HELP}
+
+
+def _page_args(args, name, page):
+    if len(args) > 2:
+        raise CommandError(protocol.BAD_ARGUMENT, "usage: %s [FROM [COUNT]]" % name)
+    try:
+        first = int(args[0]) if args else 0
+        count = int(args[1]) if len(args) > 1 else page
+    except ValueError:
+        raise CommandError(protocol.BAD_ARGUMENT, "FROM and COUNT are whole numbers")
+    if first < 0 or not 1 <= count <= page:
+        raise CommandError(protocol.BAD_ARGUMENT, "FROM must be 0 or more, COUNT 1 to %d" % page)
+    return first, count
 
 
 def _no_args(args, name):

@@ -22,6 +22,7 @@ from .limits import (
     DEFAULT_TARGET_C,
 )
 from .errors import CommandError, SettingError
+from .event_log import EventLog
 from .pid import PID
 from .sensor_health import SensorHealth
 from .settings import Settings
@@ -39,13 +40,13 @@ from .units import c_to_f
 IDLE = "IDLE"
 HEATING = "HEATING"
 READY = "READY"
+TUNING = "TUNING"  # autotune's relay experiment, with every safety check active
 FAULT = "FAULT"
 
 MAX31855 = "max31855"
 MAX6675 = "max6675"
 
 INTERNAL_ERROR = faults.INTERNAL_ERROR
-EVENTS_KEPT = 32
 
 # The MAX6675 reports no cold junction; linearising around a typical board temperature leaves
 # under 0.02 C of error for a board between 15 and 35 C.
@@ -96,8 +97,9 @@ _READERS = {MAX31855: read_max31855, MAX6675: read_max6675}
 
 
 class HeaterController:
-    def __init__(self, settings=None, sensor=MAX31855, second_sensor=None):
-        """``second_sensor``: the chip of an optional redundant probe, read each tick too."""
+    def __init__(self, settings=None, sensor=MAX31855, second_sensor=None, events=None):
+        """``second_sensor``: the chip of an optional redundant probe, read each tick too.
+        ``events``: the heater's ``EventLog`` (by default one in memory only)."""
         self.settings = settings if settings is not None else Settings()
         if sensor not in _READERS or (second_sensor is not None and second_sensor not in _READERS):
             raise ValueError("unknown sensor %r" % (sensor if sensor not in _READERS else second_sensor,))
@@ -114,6 +116,7 @@ class HeaterController:
         self.target_c = DEFAULT_TARGET_C
         self.temp_c = None  # filtered, calibrated water temperature
         self.reading_c = None  # last trusted calibrated reading, unfiltered
+        self.raw_c = None  # the same before calibration: what a technician calibrates against
         self.cj_c = None
         self.duty = 0.0
         self.heater_on = False
@@ -126,12 +129,13 @@ class HeaterController:
         self._last_ms = None
         self._in_band_ms = 0
         self.pid = None
+        self.tune = None  # the last autotune (running, done or aborted)
         self.output = None
         self.health = None
         self.health2 = None
         self.watch = None
         self._watch_settings = None
-        self.events = []  # (ticks_ms, code, reading): the most recent EVENTS_KEPT trips and resets
+        self.events = events if events is not None else EventLog()  # trips, resets, ...
         self._apply_settings()
 
     def update_settings(self, changes):
@@ -186,6 +190,9 @@ class HeaterController:
             target_c = float(target_c)
         except (TypeError, ValueError):
             raise SettingError("BAD_VALUE", "target must be a number")
+        if self.state == TUNING:
+            raise CommandError("TUNING", "autotune is running at the current target: "
+                               "stop it first")
         if not (low <= target_c <= high):
             raise SettingError("OUT_OF_RANGE", "target must be between %.1f and %.1f C "
                                "(%.1f and %.1f F)" % (low, high, c_to_f(low), c_to_f(high)))
@@ -206,9 +213,30 @@ class HeaterController:
             self.watch.reset()
 
     def stop(self):
+        if self.state == TUNING:
+            self._end_tune("stopped by a command")
         if self.state != FAULT:
             self.state = IDLE
         self._outputs_off()
+
+    def start_tune(self):
+        """Begin autotune around the current target, from IDLE, HEATING or READY."""
+        if self.state == FAULT:
+            raise CommandError("FAULT_LATCHED", "a fault is latched: reset it first")
+        if self.state == TUNING:
+            raise CommandError("TUNING", "autotune is already running")
+        if not self._reading_ok:
+            raise CommandError("UNSAFE", "the sensor reading is not valid yet")
+        from .autotune import RelayTune  # loaded on first use: the heap is small
+        self.tune = RelayTune(self.target_c)
+        self.state = TUNING
+        self.stopped_by = None
+        self._idle_timer_ms = 0
+        self.watch.reset()
+
+    def _end_tune(self, reason):
+        self.tune.abort(reason)
+        self.events.add("TUNE_ABORTED", self.temp_c, reason)
 
     def reset_fault(self):
         if self.state != FAULT:
@@ -218,7 +246,7 @@ class HeaterController:
         limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
         if self.reading_c >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
-        self._log(self._last_ms, faults.RESET, self.reading_c)
+        self.events.add(faults.RESET, self.reading_c)
         self.state = IDLE
         self.fault = None
         self.fault_value = None
@@ -227,11 +255,9 @@ class HeaterController:
         self.health2.reset()
         self._disagree_reads = 0
 
-    def recent_events(self):
-        """The events, oldest first, as ``(age_ms, code, reading)`` at the last tick."""
-        now = self._last_ms
-        return [(0 if now is None or t is None else ticks_diff(now, t), code, value)
-                for t, code, value in self.events]
+    def now_ms(self):
+        """The tick count of the last control tick (0 before the first)."""
+        return 0 if self._last_ms is None else self._last_ms
 
     # -- the control tick --------------------------------------------------------------------
 
@@ -257,6 +283,7 @@ class HeaterController:
             hot_c, cj_c, code = self._read(frame)
         self.cj_c = cj_c
         if code is None:
+            self.raw_c = hot_c
             value = hot_c * self._cal_gain + self._cal_offset_c
             if not (PLAUSIBLE_WATER_MIN_C <= value <= PLAUSIBLE_WATER_MAX_C):  # also NaN
                 code = faults.SENSOR_RANGE
@@ -289,15 +316,40 @@ class HeaterController:
             return
         self._idle_timer_ms += dt_ms
         if self._idle_timer_ms >= self._auto_off_ms:  # left on overnight: back to idle
+            if self.state == TUNING:
+                self.tune.abort("auto-off")
             self.state = IDLE
             self.stopped_by = faults.AUTO_OFF
-            self._log(now_ms, faults.AUTO_OFF, value)
+            self.events.add(faults.AUTO_OFF, value)
             self._outputs_off()
             return
-        self._track_ready(dt_ms)
-        self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
+        if self.state == TUNING:
+            self.duty = self._tune_tick(dt_ms, now_ms)
+            if self.state == IDLE:
+                return
+        else:
+            self._track_ready(dt_ms)
+            self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
         self.relay_on = True
         self.heater_on = self.output.update(self.duty, now_ms)
+
+    def _tune_tick(self, dt_ms, now_ms):
+        tune = self.tune
+        duty = tune.update(dt_ms, self.temp_c)
+        if tune.phase == "done":
+            # Back to holding the target with the gains in use; the new ones wait for a
+            # technician's "autotune save".
+            self.events.add("TUNE_DONE", self.temp_c, "kp %.3g ti %.0f" % (
+                tune.result["kp"], tune.result["ti_s"]))
+            self.state = HEATING
+            self._in_band_ms = 0
+            self.pid.reset(tune.result["hold_duty"], self.target_c, self.temp_c)
+            return self.pid.update(self.target_c, self.temp_c, now_ms)
+        if tune.phase == "aborted":
+            self.events.add("TUNE_ABORTED", self.temp_c, tune.reason)
+            self.state = IDLE
+            self._outputs_off()
+        return duty
 
     def _check_second(self, now_ms, frame2):
         """The redundant probe: its own faults, the cutoff, and agreement with the first."""
@@ -353,17 +405,14 @@ class HeaterController:
 
     def _trip(self, code, value, now_ms):
         self._outputs_off()
+        if self.state == TUNING:
+            self.tune.abort("fault " + code)
         if self.state != FAULT:  # the first cause is the one reported
             self.state = FAULT
             self.fault = code
             self.fault_value = value
             self.fault_ms = now_ms
-            self._log(now_ms, code, value)
-
-    def _log(self, now_ms, code, value):
-        self.events.append((now_ms, code, value))
-        if len(self.events) > EVENTS_KEPT:
-            self.events.pop(0)
+            self.events.add(code, value)
 
     def _heater_off_now(self):
         """SSR off for this period only; state, relay and PID carry on."""

@@ -8,7 +8,9 @@ takes the heat as a full bath should.
 - Welded SSR: with the SSR off for at least ``WELD_MIN_OFF_MS``, the reading may rise above its
   lowest point since then only by what was already on its way (heat stored in the element, the
   mixing dead time). That is ``weld_base_c`` plus ``coast_s`` times the rate it was rising at
-  when the SSR went off.
+  when the SSR went off, or, if more, the heat of the last ``coast_s`` of SSR on-time at the
+  fastest rate full power has shown: a short burst at full power (autotune's relay) still has
+  its heat on the way when the reading has barely started to rise.
 - Low water: the bath must not heat faster than ``max_rate_c_s`` per unit of duty; with half
   its water gone it heats about twice as fast.
 
@@ -47,6 +49,7 @@ class HeatWatch:
         self._off_ms = 0  # how long the SSR has been off without a break
         self._off_min_c = None
         self._allowance_c = 0.0
+        self.full_rate_c_s = 0.0  # the fastest rise seen at full power since the reset
 
     def update(self, dt, temp_c, heater_was_on):
         """Feed the reading after ``dt`` ms and whether the SSR was on during them; returns a
@@ -75,7 +78,8 @@ class HeatWatch:
         if self._off_ms == 0:  # just switched off: how much rise is still on its way
             self._off_min_c = self.smooth_c
             rate = self.rate_c_s(RATE_WINDOW_S)
-            self._allowance_c = self.weld_base_c + (rate * self.coast_s if rate > 0 else 0.0)
+            on_way = max(rate * self.coast_s, self.full_rate_c_s * self._on_s(self.coast_s))
+            self._allowance_c = self.weld_base_c + on_way
         self._off_ms += dt
         if self.smooth_c < self._off_min_c:
             self._off_min_c = self.smooth_c
@@ -98,10 +102,23 @@ class HeatWatch:
         oldest = self._temps[self._pos]  # the ring is full: the next slot holds the oldest
         if duty >= WATCH_DUTY and self.smooth_c - min(self._temps) < self.watch_rise_c:
             return HEATING_WATCH
+        if duty >= WATCH_DUTY:
+            rate = (self.smooth_c - oldest) / ((size - 1) * SAMPLE_MS / 1000.0) / duty
+            if rate > self.full_rate_c_s:
+                self.full_rate_c_s = min(rate, self.max_rate_c_s)
         span_s = (size - 1) * SAMPLE_MS / 1000.0  # from the oldest sample to this one
         if duty >= LOW_WATER_MIN_DUTY and (self.smooth_c - oldest) / span_s > self.max_rate_c_s * duty:
             return LOW_WATER
         return None
+
+    def _on_s(self, over_s):
+        """Seconds the SSR was on in the last ``over_s`` seconds of samples."""
+        back = min(int(over_s * 1000 // SAMPLE_MS), self._n)
+        size = len(self._duties)
+        on = 0.0
+        for i in range(1, back + 1):
+            on += self._duties[(self._pos - i) % size]
+        return on * SAMPLE_MS / 1000.0 + self._on_ms / 1000.0
 
     def rate_c_s(self, over_s):
         """How fast the smoothed reading rose over the last ``over_s`` seconds (0 if unknown)."""

@@ -21,6 +21,7 @@ from array import array
 
 from .console import Console
 from .history import History
+from .storage import Storage
 from .ticks import next_on_grid, ticks_diff
 
 READ_CHUNK = 64  # console bytes read per pass
@@ -30,13 +31,18 @@ LATE_BUCKETS = 100  # lateness histogram: 1 ms buckets, the last one for 99 ms a
 
 
 class MainLoop:
-    def __init__(self, board, controller, period_ms=250, board_name="sim", history=None):
+    def __init__(self, board, controller, period_ms=250, board_name="sim", history=None,
+                 storage=None):
+        """``storage``: the heater's settings file and event log (``Storage``), whose log the
+        controller must share; by default both live in memory only."""
         self.board = board
         self.ctrl = controller
         self.period_ms = period_ms
         self.history = history if history is not None else History()
-        self.console = Console(controller, self.history, self, board_name)
+        self.storage = storage if storage is not None else Storage(None, log=controller.events)
+        self.console = Console(controller, self.history, self, board_name, self.storage)
         self.running = True
+        self.maintenance = False  # the loop ended for a technician's update
         self.ticks = 0
         self._next_ms = None
         self._last_tick_ms = None
@@ -55,6 +61,10 @@ class MainLoop:
 
     def stop(self):
         self.running = False
+
+    def request_maintenance(self):
+        """End the loop once the reply has been written (outputs off, as any end)."""
+        self.maintenance = True
 
     def outputs_off(self):
         self.ctrl.heater_on = False
@@ -97,6 +107,8 @@ class MainLoop:
         if late > self.late_max_ms:
             self.late_max_ms = late
         self._next_ms = next_on_grid(self._next_ms, now, self.period_ms)
+        self.storage.log.uptime_s = self._up_s
+        self.storage.flush(now)  # after the outputs are set: a slow flash delays nothing
 
     def _serve_console(self):
         board, console = self.board, self.console
@@ -108,6 +120,8 @@ class MainLoop:
         for _ in range(WRITES_PER_PASS):
             pending = console.pending_output()
             if pending is None:
+                if self.maintenance:
+                    self.running = False
                 return
             n = board.write_console(pending)
             if not n:

@@ -32,10 +32,11 @@ MAX_LINE = 160  # longest request line, in bytes, without its end of line
 MAX_ID = 999999999
 
 # Commands that change the heater's state: with an id, they need a checksum.
-STATE_CHANGING = ("target", "start", "stop", "reset", "config")
+STATE_CHANGING = ("target", "start", "stop", "reset", "config", "unlock", "lock", "pin",
+                  "calibrate", "autotune", "maintenance")
 # Commands a host may repeat after a lost reply without changing the outcome.
 IDEMPOTENT = ("status", "ping", "info", "history", "events", "help", "target", "start", "stop",
-              "config")
+              "config", "diag", "lock")
 
 # Error codes of the protocol itself (commands add their own: see docs/protocol.md).
 BAD_LINE = "BAD_LINE"

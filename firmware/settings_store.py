@@ -1,87 +1,113 @@
-"""Settings that survive power loss: a versioned file with a checksum, written atomically.
+"""Settings that survive power loss, in a checked file (``checked_file.py``) on the flash.
 
-The file is a header line and a JSON body::
+The body holds the setting values, and beside them the calibration record and the technician
+PIN's salted hash (``extras``)::
 
-    stoneheat-settings 1 <CRC-16 of the body, 4 hex digits> <body length in bytes>
-    {"kp": 0.8, "ti_s": 1200.0}
+    {"values": {"kp": 0.8, ...}, "cal": {"date": "2026-11-21", "points": [[0.4, 0.0]]},
+     "pin": {"salt": "<32 hex>", "hash": "<64 hex>"}}
 
-A write goes to ``<path>.tmp`` first and is renamed over the file, so a power cut leaves the old
-file or the new one, never half of one. Loading checks the header, the length, the checksum and
-every value against the firmware's bounds (all together); anything wrong gives the defaults and
-says why, so the heater starts safe and a technician is told.
+Loading checks every value against the firmware's bounds (all together) and the shape of the
+extras; anything wrong gives the defaults and says why, so the heater starts safe and a
+technician is told. Writes are rate-limited to spare the flash: a change within
+``min_interval_ms`` of the last write waits in memory until ``flush`` finds it allowed.
 """
 
-import json
-import os
-
+from . import checked_file
 from .errors import SettingError
-from .protocol import crc16, is_printable_ascii
+from .protocol import is_printable_ascii
 from .settings import Settings
 from .ticks import ticks_diff
 
-MAGIC = "stoneheat-settings"
-FORMAT_VERSION = 1
+KIND = "stoneheat-settings"
 
-# Why the defaults were used (None: the file was read).
+# Why the defaults were used (None: the file was read); also event codes.
 MISSING = "SETTINGS_MISSING"
 CORRUPT = "SETTINGS_CORRUPT"
 INVALID = "SETTINGS_INVALID"
+_HEX = "0123456789abcdef"
 
 
-def encode(values):
-    """The file's bytes for these settings."""
-    body = json.dumps(values).encode()
-    return ("%s %d %04X %d\n" % (MAGIC, FORMAT_VERSION, crc16(body), len(body))).encode() + body
+def encode(values, extras=None):
+    """The file's bytes for these setting values and extras."""
+    body = {"values": values}
+    if extras:
+        body.update(extras)
+    return checked_file.encode(KIND, body)
 
 
 def decode(data):
-    """``(Settings, None)`` from a file's bytes, or ``(default Settings, reason)``."""
-    end = data.find(b"\n")
-    if end < 0:
-        return Settings(), CORRUPT
-    header = data[:end].decode().split(" ") if is_printable_ascii(data[:end]) else []
-    body = data[end + 1:]
-    if (len(header) != 4 or header[0] != MAGIC or header[1] != str(FORMAT_VERSION)
-            or not header[3].isdigit() or int(header[3]) != len(body)):
-        return Settings(), CORRUPT
+    """``(Settings, extras, None)`` from a file's bytes, or ``(defaults, {}, reason)``."""
+    body, reason = checked_file.decode(KIND, data)
+    return _from_body(body, reason)
+
+
+def _from_body(body, reason):
+    if reason is not None:
+        return Settings(), {}, MISSING if reason == checked_file.MISSING else CORRUPT
+    if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
+        return Settings(), {}, CORRUPT
     try:
-        if int(header[2], 16) != crc16(body):
-            return Settings(), CORRUPT
-        values = json.loads(body)
-    except ValueError:
-        return Settings(), CORRUPT
-    if not isinstance(values, dict):
-        return Settings(), CORRUPT
-    try:
-        return Settings(values), None
+        settings = Settings(body["values"])
     except SettingError:  # a value the bounds refuse: the defaults, and say so
-        return Settings(), INVALID
+        return Settings(), {}, INVALID
+    extras = {}
+    for name in ("cal", "pin"):
+        if name in body:
+            if not _valid_extra(name, body[name]):
+                return Settings(), {}, INVALID
+            extras[name] = body[name]
+    return settings, extras, None
+
+
+def _is_hex(text, length):
+    return isinstance(text, str) and len(text) == length and all(ch in _HEX for ch in text)
+
+
+def _valid_extra(name, value):
+    if not isinstance(value, dict):
+        return False
+    if name == "pin":
+        return _is_hex(value.get("salt"), 32) and _is_hex(value.get("hash"), 64)
+    date, points = value.get("date"), value.get("points")
+    if not (isinstance(date, str) and len(date) <= 32 and is_printable_ascii(date.encode())):
+        return False
+    if not isinstance(points, list) or not 1 <= len(points) <= 2:
+        return False
+    for point in points:
+        if not (isinstance(point, list) and len(point) == 2):
+            return False
+        for x in point:
+            if not isinstance(x, (int, float)) or not -50.0 <= x <= 150.0:  # also NaN
+                return False
+    return True
 
 
 class SettingsStore:
     def __init__(self, path="settings.json", min_interval_ms=60000):
-        """``min_interval_ms``: the least time between two writes, to spare the flash."""
+        """``path``: None keeps nothing (a heater without a filesystem)."""
         self.path = path
-        self.tmp_path = path + ".tmp"
         self.min_interval_ms = min_interval_ms
         self._last_write_ms = None
         self._pending = None
         self.writes = 0
 
     def load(self):
-        """``(Settings, reason)``: the stored settings, or the defaults and why."""
-        try:
-            with open(self.path, "rb") as f:
-                data = f.read()
-        except OSError:
-            return Settings(), MISSING
-        return decode(data)
+        """``(Settings, extras, reason)``: the stored settings, or the defaults and why."""
+        if self.path is None:
+            return Settings(), {}, None
+        return _from_body(*checked_file.read(self.path, KIND))
 
-    def save(self, settings, now_ms):
-        """Store ``settings`` now if the last write was long enough ago, else when ``flush``
-        next finds it allowed. Returns whether it was written."""
-        self._pending = dict(settings.values)
+    def save(self, settings, extras, now_ms):
+        """Store these now if the last write was long enough ago, else when ``flush`` next
+        finds it allowed. Returns whether it was written."""
+        self._pending = (dict(settings.values), dict(extras))
         return self.flush(now_ms)
+
+    def allow_now(self):
+        self._last_write_ms = None
+
+    def pending(self):
+        return self._pending is not None
 
     def flush(self, now_ms):
         if self._pending is None:
@@ -89,11 +115,12 @@ class SettingsStore:
         if (self._last_write_ms is not None
                 and ticks_diff(now_ms, self._last_write_ms) < self.min_interval_ms):
             return False
-        data = encode(self._pending)
-        with open(self.tmp_path, "wb") as f:
-            f.write(data)
-        os.rename(self.tmp_path, self.path)  # atomic on littlefs, FAT's rename and POSIX
+        values, extras = self._pending
+        self._last_write_ms = now_ms  # first: a write that fails waits its interval to retry
+        if self.path is not None:
+            body = {"values": values}
+            body.update(extras)
+            checked_file.write(self.path, KIND, body)
         self._pending = None
-        self._last_write_ms = now_ms
         self.writes += 1
         return True

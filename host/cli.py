@@ -2,7 +2,7 @@
 
 import click
 
-from . import device_commands, live
+from . import deploy_commands, device_commands, live, technician_commands
 from .firmware_commands import firmware_group
 from .display import UNITS
 from .firmware.version import VERSION
@@ -31,6 +31,13 @@ def main(ctx, port, unit):
       stoneheat stop              heater off
 
     \b
+    Technicians (PIN-protected; see docs/technician-guide.md):
+      stoneheat doctor            what is wrong, in one screen
+      stoneheat calibrate         probe against a reference thermometer
+      stoneheat autotune          measure the bath, derive the gains
+      stoneheat deploy            update the firmware over USB
+
+    \b
     No heater at hand? Run a simulated one and drive it the same way:
       stoneheat sim serve --speed 60      prints `port: /dev/pts/N`
       stoneheat --port /dev/pts/N set 130F
@@ -42,7 +49,8 @@ def main(ctx, port, unit):
     ctx.obj = Session(port, unit.upper())
 
 
-for command in device_commands.COMMANDS + live.COMMANDS:
+for command in (device_commands.COMMANDS + live.COMMANDS + technician_commands.COMMANDS
+                + deploy_commands.COMMANDS):
     main.add_command(command)
 main.add_command(sim)
 main.add_command(firmware_group)

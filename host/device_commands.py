@@ -166,13 +166,17 @@ def config_get_cmd(session, as_json, name):
 def config_set_cmd(session, as_json, pairs):
     """Change one or more settings at once: all of them, or none if one is refused.
 
+    A technician command: the heater asks for the PIN (STONEHEAT_PIN, or a prompt) unless
+    `stoneheat unlock` was run in the last 10 minutes. The change is kept on the heater's
+    flash within a minute.
+
     \b
       stoneheat config set ready_band_c 0.3
       stoneheat config set setpoint_max_c 55 cutoff_c 58
     """
     if len(pairs) % 2:
         raise click.UsageError("give settings as NAME VALUE pairs")
-    reply = session.ask("config set %s" % " ".join(pairs))
+    reply = session.ask_technician("config set %s" % " ".join(pairs))
     if as_json:
         emit_json(reply)
         return
@@ -230,15 +234,37 @@ def _fetch_history(session):
 @click.command("events")
 @device_command
 def events_cmd(session, as_json):
-    """Faults, resets and automatic switch-offs the heater remembers, oldest first."""
+    """What the heater remembers, oldest first, across power cuts: faults, resets, boots,
+    setting changes, calibrations, autotunes.
 
-    def describe(reply):
-        if not reply["events"]:
-            return "No faults or resets since the heater was switched on."
-        return "\n".join("%8s ago  %-20s %s" % (_ago(age_s), code, display.temp(value, session.unit))
-                         for age_s, code, value in reply["events"])
+    The heater has no clock: each event has the boot it happened in and the time since that
+    boot; events of the current boot also get this computer's time.
+    """
+    events, boot, uptime_s = _fetch_events(session)
+    if as_json:
+        emit_json({"boot": boot, "uptime_s": uptime_s, "events": [
+            {"seq": e[0], "boot": e[1], "uptime_s": e[2], "code": e[3], "value_c": e[4],
+             "note": e[5]} for e in events]})
+        return
+    if not events:
+        click.echo("No events stored.")
+    now = datetime.now().astimezone()
+    for seq, ev_boot, at_s, code, value, note in events:
+        when = ((now - timedelta(seconds=max(0, uptime_s - at_s))).strftime("%Y-%m-%d %H:%M")
+                if ev_boot == boot else "")
+        click.echo("boot %-4d +%-8s %-16s %-20s %-10s %s" % (
+            ev_boot, _ago(at_s), when, code,
+            display.temp(value, session.unit, both=False) if value is not None else "", note))
 
-    _ask_and_show(session, as_json, "events", describe)
+
+def _fetch_events(session):
+    events, first = [], 0
+    while True:
+        page = session.ask("events %d" % first)
+        events.extend(page["events"])
+        if not page["events"] or page["events"][-1][0] + 1 >= page["next"]:
+            return events, page["boot"], page["uptime_s"]
+        first = page["events"][-1][0] + 1
 
 
 def _ago(seconds):
@@ -258,7 +284,14 @@ def _describe_info(reply):
         reply["firmware"], reply["protocol"], reply["board"], reply["sensor"],
         " + " + reply["second_sensor"] if reply.get("second_sensor") else "")]
     if "uptime_s" in reply:
-        lines.append("up %s" % _ago(reply["uptime_s"]))
+        lines.append("up %s (boot %s), settings %s" % (
+            _ago(reply["uptime_s"]), reply.get("boot"), reply.get("settings_loaded")))
+    cal = reply.get("calibration")
+    lines.append("calibration: %s" % ("%d-point on %s" % (len(cal["points"]), cal["date"])
+                                      if cal else "none (the probe's reading as it comes)"))
+    lines.append("technician PIN: %s%s" % (
+        "the factory PIN, change it with `stoneheat pin`" if reply.get("pin") == "factory"
+        else "set", "; unlocked for %d s" % reply["unlocked_s"] if reply.get("unlocked_s") else ""))
     loop = reply.get("loop")
     if loop:
         lines.append("control loop: %d ticks of %d ms, late by %s ms typically, %s ms at p99, "

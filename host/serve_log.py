@@ -46,8 +46,10 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpython"):
-    heater = make_heater(runtime, speed=speed, seed=seed, fault=fault)
+def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpython",
+                           probe_bias_c=0.0, state_dir=None):
+    heater = make_heater(runtime, speed=speed, seed=seed, fault=fault, probe_bias_c=probe_bias_c,
+                         state_dir=state_dir)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         heater.first_tick()  # the first tick: the device is up before anyone is told the port

@@ -3,6 +3,8 @@ errors turned into advice for the person at the keyboard (never a traceback)."""
 
 import functools
 import json
+import os
+import sys
 
 import click
 
@@ -24,6 +26,10 @@ ADVICE = {
     "UNKNOWN_SETTING": "Nothing was changed; `stoneheat config get` lists the settings.",
     "FAULT_LATCHED": "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
     "UNSAFE": "Wait for the water to cool, then try `stoneheat reset` again.",
+    "LOCKED": "Technicians: run `stoneheat unlock` first, or set STONEHEAT_PIN.",
+    "WRONG_PIN": "Check the PIN and try again.",
+    "LOCKED_OUT": "Nothing was changed.",
+    "TUNING": "`stoneheat stop` ends the autotune.",
 }
 
 
@@ -61,6 +67,26 @@ class Session:
             port = self.port if self.port else find_heater_port()
             self._link = HeaterLink(port)
         return self._link.request(command)
+
+    def ask_technician(self, command):
+        """A technician command: if the heater is locked, unlock it with the PIN (from
+        STONEHEAT_PIN, or asked for at a terminal) and try once more."""
+        try:
+            return self.ask(command)
+        except DeviceRefused as e:
+            if e.code != "LOCKED":
+                raise
+        self.ask("unlock %s" % self.pin())
+        return self.ask(command)
+
+    def pin(self, prompt="Technician PIN"):
+        pin = os.environ.get("STONEHEAT_PIN")
+        if pin:
+            return pin.strip()
+        if not sys.stdin.isatty():
+            raise DeviceRefused("LOCKED", "this is a technician command and the heater is "
+                                "locked")
+        return click.prompt(prompt, hide_input=True).strip()
 
     def close(self):
         if self._link is not None:

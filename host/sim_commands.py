@@ -1,6 +1,7 @@
 """``stoneheat sim``: the simulated heater, running the firmware's own control code."""
 
 import dataclasses
+import os
 import sys
 
 import click
@@ -280,8 +281,14 @@ def faults_cmd(seed, at_s, as_json):
 @click.option("--runtime", type=click.Choice(RUNTIMES), default="cpython", show_default=True,
               help="Run the firmware's main loop in this process, or in the real micropython "
                    "interpreter (software in the loop).")
+@click.option("--probe-bias", "probe_bias_c", type=click.FloatRange(-10, 10), default=0.0,
+              show_default=True,
+              help="A probe that reads this many C too high: something to calibrate away.")
+@click.option("--state-dir", type=click.Path(file_okay=False),
+              help="A folder that stands for the heater's flash: settings, PIN, calibration and "
+                   "events survive a restart there (default: kept in memory only).")
 @click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
-def serve_cmd(speed, port_file, seed, fault, runtime, quiet):
+def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, quiet):
     """Run a simulated heater on a virtual serial port, until Ctrl-C.
 
     The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
@@ -295,6 +302,9 @@ def serve_cmd(speed, port_file, seed, fault, runtime, quiet):
     from .serve_log import serve_simulated_heater
 
     try:
-        serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime)
+        if state_dir:
+            os.makedirs(state_dir, exist_ok=True)
+        serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime, probe_bias_c,
+                               state_dir)
     except MicroPythonMissing as e:
         raise click.UsageError(str(e))

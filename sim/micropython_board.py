@@ -2,7 +2,8 @@
 # unchanged, on a board whose clock, sensor and console belong to the CPython simulator, which
 # drives it in lockstep over this process's stdin and stdout.
 #
-# argv: the folder holding the firmware package, the package's name.
+# argv: the folder holding the firmware package, the package's name, and optionally the folder
+# that stands for the device's flash (settings and events survive a restart there).
 #
 # Lines from the simulator (stdin):
 #   S <hex>                       setup: console bytes handled before the loop starts
@@ -22,6 +23,7 @@ sys.path.insert(0, sys.argv[1])
 _pkg = sys.argv[2]
 MainLoop = __import__(_pkg + ".main_loop", None, None, ["x"]).MainLoop
 HeaterController = __import__(_pkg + ".controller", None, None, ["x"]).HeaterController
+Storage = __import__(_pkg + ".storage", None, None, ["x"]).Storage
 
 _in = sys.stdin
 _out = sys.stdout
@@ -94,9 +96,10 @@ class LockstepBoard:
 
 def main():
     board = LockstepBoard()
-    ctrl = HeaterController()
+    storage = Storage(sys.argv[3] if len(sys.argv) > 3 else None)
+    ctrl = HeaterController(storage.boot("POWER_ON"), events=storage.log)
     board.ctrl = ctrl
-    loop = MainLoop(board, ctrl, board_name="micropython-sim")
+    loop = MainLoop(board, ctrl, board_name="micropython-sim", storage=storage)
     setup = board.setup()
     if setup:
         loop.console.feed(setup)

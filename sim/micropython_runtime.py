@@ -47,8 +47,9 @@ class MicroPythonFirmware:
     """The firmware in a ``micropython`` process. ``tick(now_ms, frame)`` runs one control
     period, as ``HeaterController.tick`` does in process, so the runner can use either."""
 
-    def __init__(self, setup=(), heap=DEFAULT_HEAP, firmware_dir=FIRMWARE_DIR):
-        """``setup``: console commands run before the loop starts (target, start, config)."""
+    def __init__(self, setup=(), heap=DEFAULT_HEAP, firmware_dir=FIRMWARE_DIR, state_dir=None):
+        """``setup``: console commands run before the loop starts (target, start, config).
+        ``state_dir``: the folder that stands for the device's flash, or None."""
         interpreter = find_tool("micropython")
         if interpreter is None:
             raise MicroPythonMissing(
@@ -57,7 +58,7 @@ class MicroPythonFirmware:
         firmware_dir = Path(firmware_dir)
         self.proc = subprocess.Popen(
             [interpreter, "-X", "heapsize=%s" % heap, str(BOARD_SCRIPT),
-             str(firmware_dir.parent), firmware_dir.name],
+             str(firmware_dir.parent), firmware_dir.name] + ([str(state_dir)] if state_dir else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         self.settings = Settings()  # the defaults the firmware starts from (for the runner)
         self.heater_on = False

@@ -8,6 +8,7 @@ the SSR and the safety relay are on. Figures are taken on the true water tempera
 import time
 from array import array
 
+from ..firmware.access import FACTORY_PIN
 from ..firmware.controller import HeaterController
 from ..firmware.protocol import MAX_LINE
 from ..firmware.settings import Settings
@@ -42,7 +43,7 @@ def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
             raise ValueError("only the firmware runs under micropython, not %r" % name)
         setup = ["target %.6fC" % scenario.setpoint_c]
         if settings is not None:
-            setup += _config_lines(settings)
+            setup += ["unlock %s" % FACTORY_PIN] + _config_lines(settings)
         fw = MicroPythonFirmware(setup + ["start"])
         fw.settings = settings if settings is not None else fw.settings
         return fw

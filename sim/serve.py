@@ -10,6 +10,7 @@ import threading
 
 from ..firmware.controller import HeaterController
 from ..firmware.main_loop import MainLoop
+from ..firmware.storage import Storage
 from .board import ScaledClock, SimulatedBoard
 from .micropython_runtime import FirmwareStopped, MicroPythonFirmware
 from .pty_port import PseudoTerminal
@@ -20,10 +21,14 @@ from .sensor import SimulatedMax31855
 class _Served:
     """What both kinds share: the port, the board, a background thread for tests."""
 
-    def __init__(self, speed, seed, fault, port):
+    def __init__(self, speed, seed, fault, port, probe_bias_c=0.0, state_dir=None):
+        """``probe_bias_c``: a probe that reads this much too high (calibration's job).
+        ``state_dir``: the folder that stands for the device's flash (settings and events);
+        None keeps them in memory only."""
         self.port = port if port is not None else PseudoTerminal()
-        self.board = SimulatedBoard(self.port, ScaledClock(speed), chip=SimulatedMax31855(seed),
-                                    fault=fault)
+        self.board = SimulatedBoard(self.port, ScaledClock(speed),
+                                    chip=SimulatedMax31855(seed, bias_c=probe_bias_c), fault=fault)
+        self.state_dir = state_dir
         self.stopped_by = None  # why the firmware's loop ended, if it ended by itself
         self._thread = None
 
@@ -63,18 +68,27 @@ class _Served:
 class SimulatedHeater(_Served):
     runtime = "cpython"
 
-    def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None):
+    def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None,
+                 probe_bias_c=0.0, state_dir=None):
         """``port``: the console's port (default a new pseudo-terminal); tests wrap one to
         add line noise."""
-        super().__init__(speed, seed, fault, port)
-        self.controller = controller if controller is not None else HeaterController()
-        self.loop = MainLoop(self.board, self.controller, PERIOD_MS, board_name="sim")
+        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir)
+        storage = Storage(state_dir)
+        settings = storage.boot("POWER_ON")
+        self.controller = (controller if controller is not None
+                           else HeaterController(settings, events=storage.log))
+        if controller is not None:
+            storage.log = controller.events
+        self.loop = MainLoop(self.board, self.controller, PERIOD_MS, board_name="sim",
+                             storage=storage)
 
     def first_tick(self):
         self.loop.step()
 
     def _run(self):
         self.loop.run()
+        if self.loop.maintenance:
+            self.stopped_by = "maintenance requested"
 
     def stop(self):
         self.loop.stop()
@@ -93,9 +107,10 @@ class MicroPythonHeater(_Served):
 
     runtime = "micropython"
 
-    def __init__(self, speed=1.0, seed=0, fault=None, port=None):
-        super().__init__(speed, seed, fault, port)
-        self.firmware = MicroPythonFirmware()
+    def __init__(self, speed=1.0, seed=0, fault=None, port=None, probe_bias_c=0.0,
+                 state_dir=None):
+        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir)
+        self.firmware = MicroPythonFirmware(state_dir=state_dir)
         self.running = True
         self._pending_out = b""
         self._crash = False

@@ -57,7 +57,9 @@ class _Poll:
 def board_module(monkeypatch):
     machine = types.SimpleNamespace(
         Pin=_Pin, SPI=_SPI, WDT=_WDT, PWRON_RESET=1, HARD_RESET=2, WDT_RESET=3,
-        DEEPSLEEP_RESET=4, SOFT_RESET=5, reset_cause=lambda: 3, freq=lambda: 240000000)
+        DEEPSLEEP_RESET=4, SOFT_RESET=5, reset_cause=lambda: 3, freq=lambda: 240000000,
+        reset=lambda: _Pin.log.append(("machine.reset",)))
+    monkeypatch.setattr("time.ticks_ms", lambda: 1000, raising=False)
     monkeypatch.setitem(sys.modules, "machine", machine)
     monkeypatch.setitem(sys.modules, "micropython", types.SimpleNamespace(
         kbd_intr=lambda c: _Pin.log.append(("kbd_intr", c))))
@@ -115,12 +117,29 @@ def test_switching_off_at_the_end_holds_back_a_second_ctrl_c(board_module):
     assert _Pin.log == [("kbd_intr", -1), (26, 0), (27, 0), ("kbd_intr", 3)]
 
 
-def test_run_ends_with_the_outputs_off_whatever_stops_it(board_module, monkeypatch):
+def test_run_ends_with_the_outputs_off_whatever_stops_it(board_module, monkeypatch, tmp_path):
     def interrupted(self):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(board_module.MainLoop, "run", interrupted)
     _Pin.log = []
     with pytest.raises(KeyboardInterrupt):
-        board_module.run("no-such-board.json")
+        board_module.run("no-such-board.json", str(tmp_path))
     assert _Pin.log[-3:] == [(26, 0), (27, 0), ("kbd_intr", 3)]
+    # What waited for the flash was written once the outputs were off: this boot's event.
+    assert b"BOOT" in (tmp_path / "events.json").read_bytes()
+
+
+def test_maintenance_restarts_without_the_firmware_once(board_module, monkeypatch, tmp_path):
+    """The console's maintenance command ends the loop; run() leaves the flag and resets, and
+    main.py then stays at the REPL, without the watchdog, for that one boot."""
+    def maintenance(self):
+        self.request_maintenance()
+        self.outputs_off()
+
+    monkeypatch.setattr(board_module.MainLoop, "run", maintenance)
+    monkeypatch.chdir(tmp_path)
+    _Pin.log = []
+    board_module.run("no-such-board.json", "")
+    assert _Pin.log[-4:] == [(26, 0), (27, 0), ("kbd_intr", 3), ("machine.reset",)]
+    assert (tmp_path / board_module.MAINTENANCE_FLAG).exists()

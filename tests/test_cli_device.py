@@ -23,8 +23,8 @@ class Served:
     def __init__(self, proc, port, port_file):
         self.proc, self.port, self.port_file = proc, port, port_file
 
-    def cli(self, *args, timeout=60):
-        return run_cli("--port", self.port, *args, timeout=timeout)
+    def cli(self, *args, timeout=60, env=None):
+        return run_cli("--port", self.port, *args, timeout=timeout, env=env)
 
     def status(self):
         proc = self.cli("status", "--json")
@@ -32,16 +32,17 @@ class Served:
         return json.loads(proc.stdout)
 
 
-def _env():
+def _env(extra=None):
     env = dict(os.environ)
-    env.pop("STONEHEAT_PORT", None)
-    env.pop("STONEHEAT_UNIT", None)
+    for name in ("STONEHEAT_PORT", "STONEHEAT_UNIT", "STONEHEAT_PIN", "STONEHEAT_NEW_PIN"):
+        env.pop(name, None)
+    env.update(extra or {})
     return env
 
 
-def run_cli(*args, timeout=60):
+def run_cli(*args, timeout=60, env=None):
     return subprocess.run([sys.executable, "-m", "stoneheat", *args], capture_output=True,
-                          text=True, timeout=timeout, env=_env())
+                          text=True, timeout=timeout, env=_env(env))
 
 
 def start_serve(tmp_path, *extra):
@@ -142,9 +143,12 @@ def test_json_errors_are_one_object_and_exit_codes_are_documented(served):
 def test_config_history_watch_info(served):
     assert served.cli("set", "130F").returncode == 0
     time.sleep(1.0)  # 200 simulated seconds: 20 history samples
-    got = served.cli("config", "set", "ready_band_c", "0.4", "--json")
+    locked = served.cli("config", "set", "ready_band_c", "0.4")  # no PIN, no terminal
+    assert locked.returncode == 1 and "stoneheat unlock" in locked.stderr
+    got = served.cli("config", "set", "ready_band_c", "0.4", "--json",
+                     env={"STONEHEAT_PIN": "0000"})
     assert got.returncode == 0 and json.loads(got.stdout) == {"values": {"ready_band_c": 0.4}}
-    refused = served.cli("config", "set", "ready_band_c", "0.3", "cutoff_c", "99")
+    refused = served.cli("config", "set", "ready_band_c", "0.3", "cutoff_c", "99")  # unlocked
     assert refused.returncode == 1 and "Nothing was changed" in refused.stderr
     assert json.loads(served.cli("config", "get", "ready_band_c", "--json").stdout)["value"] == 0.4
 

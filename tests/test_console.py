@@ -106,7 +106,7 @@ def test_start_stop_and_reset_only_when_safe():
         c.ctrl.tick(now, max31855_frame(50.0))
         now = ticks_add(now, 250)
     assert _ok(c, "reset")["state"] == IDLE
-    assert [e[1] for e in _ok(c, "events")["events"]] == ["OVER_TEMP", "RESET"]
+    assert [e[3] for e in _ok(c, "events")["events"]] == ["OVER_TEMP", "RESET"]
 
 
 def test_config_get_and_set_within_bounds_all_or_nothing():
@@ -114,6 +114,7 @@ def test_config_get_and_set_within_bounds_all_or_nothing():
     kp = _ok(c, "config get kp")
     assert kp["value"] == 0.6 and kp["min"] == 0.0 and kp["max"] == 20.0
     assert "kp" in _ok(c, "config get")["values"]
+    _ok(c, "unlock 0000")
     assert _ok(c, "config set kp 0.8 ti_s 1200")["values"] == {"kp": 0.8, "ti_s": 1200.0}
     before = _snapshot(c.ctrl)
     assert _err(c, "config set kp 0.9 cutoff_c 70") == "OUT_OF_RANGE"  # ceiling 65

@@ -122,7 +122,7 @@ def test_untrusted_frames_turn_heater_off_and_latch(frame, code):
     assert ctrl.state == FAULT and not ctrl.heater_on  # latched
     ctrl.reset_fault()
     assert ctrl.state == IDLE
-    assert [e[1] for e in ctrl.events] == [code, "RESET"]
+    assert ctrl.events.codes() == [code, "RESET"]
 
 
 def _heating(ctrl=None):
@@ -402,7 +402,7 @@ def test_heater_left_alone_goes_idle_after_the_auto_off_time():
     _feed(ctrl, [40.0, 40.25] * (2 * 60 * 11), now)
     assert ctrl.state == IDLE and ctrl.stopped_by == faults.AUTO_OFF and ctrl.fault is None
     assert not ctrl.heater_on and not ctrl.relay_on
-    assert ctrl.events[-1][1] == faults.AUTO_OFF
+    assert ctrl.events.codes()[-1] == faults.AUTO_OFF
     ctrl.start()
     assert ctrl.state == HEATING and ctrl.stopped_by is None
 
@@ -432,7 +432,7 @@ def test_reset_clears_the_second_probes_memory_too():
     ctrl.reset_fault()
     ctrl.start()
     now = _feed2(ctrl, [(40.0, 0)], now)  # one glitch after the reset is only a glitch
-    assert ctrl.fault is None and ctrl.events[-1][1] == faults.RESET
+    assert ctrl.fault is None and ctrl.events.codes()[-1] == faults.RESET
 
 
 def test_a_setting_change_keeps_the_heat_watch_history():

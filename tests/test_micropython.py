@@ -85,7 +85,7 @@ def _replay(interpreter_cmd, tmp_path, compiled=False):
     if interpreter_cmd is None:
         # A heap the size an ESP32 without PSRAM leaves MicroPython, for what ships: compiled
         # .mpy files. Compiling the source on the spot takes more than running it.
-        proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="100K" if compiled else "256K")
+        proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="120K" if compiled else "256K")
     else:
         proc = subprocess.run(interpreter_cmd + [str(REPLAY), str(root), "shfw", str(trace_file)],
                               capture_output=True, text=True, timeout=300)
@@ -147,7 +147,8 @@ def _console_session():
     parts = [b"\xff\x00boot noise\r\n>>> ", b"\n", encode_request(1, "target 130F"),
              b"x" * 400 + b"\n", encode_request(2, "start"), b"#3 stop\n", b"target nan\n",
              encode_request(4, "target 42C").replace(b"42C", b"43C"), b"status\n",
-             encode_request(5, "config set kp 0.7"), b"config get kp\n", b"history 0 3\n",
+             encode_request(5, "config set kp 0.7"), encode_request(7, "unlock 0000"),
+             encode_request(8, "config set kp 0.7"), b"config get kp\n", b"history 0 3\n",
              b"events\n", encode_request(6, "ping"), b"help\n"]
     return b"".join(parts)
 
@@ -201,8 +202,8 @@ def test_main_loop_and_console_behave_the_same_under_micropython(tmp_path):
     codes = [c[1] for c in cp if c[0] == "err"]
     # The boot noise, the prompt that the host's resync line end closes, then the bad requests.
     assert codes == ["BAD_LINE", "UNKNOWN_COMMAND", "LINE_TOO_LONG", "CHECKSUM_REQUIRED",
-                     "BAD_VALUE", "BAD_CHECKSUM"]
-    assert len(cp) == 15
+                     "BAD_VALUE", "BAD_CHECKSUM", "LOCKED"]  # config set before the unlock
+    assert len(cp) == 17
 
 
 def _close(a, b):

@@ -22,29 +22,31 @@ NEW = Settings({"kp": 1.1, "ti_s": 900.0, "setpoint_max_c": 52.0, "cutoff_c": 56
 
 def test_settings_round_trip(tmp_path):
     store = SettingsStore(str(tmp_path / "settings.json"))
-    assert store.save(NEW, 0)
-    loaded, reason = store.load()
-    assert reason is None and loaded.values == NEW.values
+    extras = {"cal": {"date": "2026-11-21", "points": [[2.1, 0.0], [56.4, 54.5]]},
+              "pin": {"salt": "0" * 32, "hash": "a" * 64}}
+    assert store.save(NEW, extras, 0)
+    loaded, got, reason = store.load()
+    assert reason is None and loaded.values == NEW.values and got == extras
 
 
 def test_a_missing_file_gives_the_defaults_and_says_so(tmp_path):
-    loaded, reason = SettingsStore(str(tmp_path / "none.json")).load()
-    assert reason == MISSING and loaded.values == Settings().values
+    loaded, extras, reason = SettingsStore(str(tmp_path / "none.json")).load()
+    assert reason == MISSING and loaded.values == Settings().values and extras == {}
 
 
 def test_power_lost_at_every_byte_of_a_write_leaves_old_or_new(tmp_path):
     """The write goes to a temporary file and is renamed: cut anywhere, the file is intact."""
     path = tmp_path / "settings.json"
     store = SettingsStore(str(path))
-    store.save(OLD, 0)
+    store.save(OLD, {}, 0)
     new_bytes = encode(NEW.values)
     for cut in range(len(new_bytes) + 1):
         (tmp_path / "settings.json.tmp").write_bytes(new_bytes[:cut])  # the power went here
-        loaded, reason = store.load()
+        loaded, _, reason = store.load()
         assert reason is None and loaded.values == OLD.values, cut
     store._last_write_ms = None
-    store.save(NEW, 0)  # and once the rename happened: the new ones
-    loaded, reason = store.load()
+    store.save(NEW, {}, 0)  # and once the rename happened: the new ones
+    loaded, _, reason = store.load()
     assert reason is None and loaded.values == NEW.values
 
 
@@ -53,13 +55,14 @@ def test_a_file_cut_short_is_never_taken_for_settings(tmp_path):
     each gives the safe defaults and the reason."""
     data = encode(NEW.values)
     for cut in range(len(data)):
-        loaded, reason = decode(data[:cut])
-        assert reason == CORRUPT and loaded.values == Settings().values, cut
+        loaded, extras, reason = decode(data[:cut])
+        assert reason == CORRUPT and extras == {} and loaded.values == Settings().values, cut
 
 
 @given(st.binary(max_size=400))
 def test_any_bytes_give_valid_settings(data):
-    loaded, reason = decode(data)
+    loaded, extras, reason = decode(data)
+    assert set(extras) <= {"cal", "pin"}
     for name, (default, low, high, _) in SETTINGS.items():
         assert low <= loaded[name] <= high
     assert reason in (None, CORRUPT, INVALID)
@@ -67,14 +70,14 @@ def test_any_bytes_give_valid_settings(data):
 
 def test_values_outside_the_bounds_are_refused_as_a_whole():
     data = encode(dict(NEW.values, cutoff_c=80.0))  # a well-formed file asking for 80 C
-    loaded, reason = decode(data)
+    loaded, _, reason = decode(data)
     assert reason == INVALID and loaded["cutoff_c"] == 60.0 and loaded["kp"] == 0.6
 
 
 def test_writes_are_rate_limited_to_spare_the_flash(tmp_path):
     store = SettingsStore(str(tmp_path / "s.json"), min_interval_ms=60000)
-    assert store.save(OLD, 0)
-    assert not store.save(NEW, 1000)  # too soon: kept pending
+    assert store.save(OLD, {}, 0)
+    assert not store.save(NEW, {}, 1000)  # too soon: kept pending
     assert store.load()[0].values == OLD.values
     assert not store.flush(59999)
     assert store.flush(60000) and store.writes == 2
@@ -93,11 +96,24 @@ def test_the_store_runs_under_micropython(tmp_path):
         "from shfw.settings_store import SettingsStore, encode, decode\n"
         "from shfw.settings import Settings\n"
         "s = SettingsStore(%r)\n"
-        "print(s.load()[1])\n"
-        "s.save(Settings({'kp': 1.25}), 0)\n"
-        "v, why = s.load()\n"
-        "print(v['kp'], why)\n"
-        "print(decode(encode(v.values)[:-3])[1])\n" % (str(root), str(tmp_path / "mp.json")))
+        "print(s.load()[2])\n"
+        "s.save(Settings({'kp': 1.25}), {'cal': {'date': 'd', 'points': [[1.0, 0.0]]}}, 0)\n"
+        "v, extras, why = s.load()\n"
+        "print(v['kp'], extras['cal']['date'], why)\n"
+        "print(decode(encode(v.values)[:-3])[2])\n" % (str(root), str(tmp_path / "mp.json")))
     proc = run_micropython(script, heap="160K")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.split() == ["SETTINGS_MISSING", "1.25", "None", "SETTINGS_CORRUPT"]
+    assert proc.stdout.split() == ["SETTINGS_MISSING", "1.25", "d", "None", "SETTINGS_CORRUPT"]
+
+
+@pytest.mark.parametrize("extras", [
+    {"pin": {"salt": "zz" * 16, "hash": "a" * 64}},  # not hex
+    {"pin": {"salt": "0" * 32}},  # no hash
+    {"cal": {"date": "2026-11-21", "points": []}},
+    {"cal": {"date": "2026-11-21", "points": [[float("nan"), 0.0]]}},
+    {"cal": {"date": "x" * 40, "points": [[1.0, 0.0]]}},
+    {"cal": "yesterday"},
+])
+def test_a_malformed_extra_gives_the_defaults_as_a_whole(extras):
+    loaded, got, reason = decode(encode(NEW.values, extras))
+    assert reason == INVALID and got == {} and loaded.values == Settings().values

@@ -1,0 +1,108 @@
+"""Who may do what: everyday commands are open, technician commands need the PIN.
+
+The PIN is kept as a random salt and an iterated SHA-256 of salt and PIN, never as itself. An
+unlock lasts ``UNLOCK_MS`` after the last technician command, then the console locks again by
+itself; ``lock`` ends it at once. Five wrong PINs in a row refuse every unlock for
+``LOCKOUT_MS``, so guessing takes days. A heater that has never had a PIN set takes
+``FACTORY_PIN`` and says so in ``info`` until a technician sets one.
+
+Nothing here can lift a compiled ceiling: an unlocked console still goes through the settings'
+bounds and ``limits.py``.
+"""
+
+import hashlib
+import os
+from binascii import hexlify
+
+from .errors import CommandError
+from .ticks import ticks_add, ticks_diff
+
+FACTORY_PIN = "0000"
+UNLOCK_MS = 10 * 60 * 1000
+LOCKOUT_MS = 5 * 60 * 1000
+TRIES_BEFORE_LOCKOUT = 5
+_ROUNDS = 500  # about 40 ms on an ESP32: slows a guesser, not the control loop
+
+LOCKED = "LOCKED"
+WRONG_PIN = "WRONG_PIN"
+LOCKED_OUT = "LOCKED_OUT"
+BAD_PIN = "BAD_PIN"
+
+
+def pin_hash(salt_hex, pin):
+    digest = hashlib.sha256(salt_hex.encode() + b":" + pin.encode()).digest()
+    for _ in range(_ROUNDS):
+        digest = hashlib.sha256(digest).digest()
+    return hexlify(digest).decode()
+
+
+def new_pin_record(pin):
+    """``{"salt", "hash"}`` for a PIN of 4 to 12 digits, or ``CommandError``."""
+    if not (4 <= len(pin) <= 12 and pin.isdigit()):
+        raise CommandError(BAD_PIN, "a PIN is 4 to 12 digits")
+    salt = hexlify(os.urandom(16)).decode()
+    return {"salt": salt, "hash": pin_hash(salt, pin)}
+
+
+def _same(a, b):
+    """Compare without stopping at the first difference."""
+    diff = len(a) ^ len(b)
+    for x, y in zip(a, b):
+        diff |= ord(x) ^ ord(y)
+    return diff == 0
+
+
+class Access:
+    def __init__(self, record=None):
+        """``record``: the stored ``{"salt", "hash"}``, or None for the factory PIN."""
+        self.record = record
+        self._until_ms = None  # unlocked until this tick count
+        self._wrong = 0
+        self._lockout_from_ms = None
+        self.failures = 0
+
+    def factory_pin(self):
+        return self.record is None
+
+    def unlocked(self, now_ms):
+        return self._until_ms is not None and _before(now_ms, self._until_ms)
+
+    def unlock(self, pin, now_ms):
+        if self._lockout_from_ms is not None:
+            if ticks_diff(now_ms, self._lockout_from_ms) < LOCKOUT_MS:
+                raise CommandError(LOCKED_OUT, "too many wrong PINs: try again in %d s" % (
+                    (LOCKOUT_MS - ticks_diff(now_ms, self._lockout_from_ms)) // 1000 + 1))
+            self._lockout_from_ms = None
+            self._wrong = 0
+        if self.record is None:
+            ok = _same(pin, FACTORY_PIN)
+        else:
+            ok = _same(pin_hash(self.record["salt"], pin), self.record["hash"])
+        if not ok:
+            self._wrong += 1
+            self.failures += 1
+            self._until_ms = None
+            if self._wrong >= TRIES_BEFORE_LOCKOUT:
+                self._lockout_from_ms = now_ms
+                raise CommandError(LOCKED_OUT, "wrong PIN, %d in a row: unlock refused for %d s"
+                                   % (self._wrong, LOCKOUT_MS // 1000))
+            raise CommandError(WRONG_PIN, "wrong PIN; nothing was changed")
+        self._wrong = 0
+        self._until_ms = ticks_add(now_ms, UNLOCK_MS)
+
+    def lock(self):
+        self._until_ms = None
+
+    def require(self, now_ms, what):
+        """Refuse ``what`` unless unlocked; an allowed command extends the unlock."""
+        if not self.unlocked(now_ms):
+            raise CommandError(LOCKED, "%s is a technician command: unlock with the PIN first"
+                               % what)
+        self._until_ms = ticks_add(now_ms, UNLOCK_MS)
+
+    def remaining_s(self, now_ms):
+        return ticks_diff(self._until_ms, now_ms) // 1000 if self.unlocked(now_ms) else 0
+
+
+def _before(now_ms, until_ms):
+    return ticks_diff(until_ms, now_ms) > 0

@@ -1,0 +1,62 @@
+"""Files on the device's flash that a power cut cannot corrupt: a header line with the kind, the
+format version, the body's CRC-16 and length, then a JSON body::
+
+    stoneheat-settings 1 <CRC-16 of the body, 4 hex digits> <body length in bytes>
+    {"values": {"kp": 0.8}}
+
+A write goes to ``<path>.tmp`` first and is renamed over the file, so a power cut leaves the old
+file or the new one, never half of one. A read that finds anything wrong says so and returns no
+data: the caller falls back to safe defaults and reports why.
+"""
+
+import json
+import os
+
+from .protocol import crc16, is_printable_ascii
+
+FORMAT_VERSION = 1
+
+# Why a file gave no data (None: it was read).
+MISSING = "MISSING"
+CORRUPT = "CORRUPT"
+
+
+def encode(kind, body_obj):
+    body = json.dumps(body_obj).encode()
+    return ("%s %d %04X %d\n" % (kind, FORMAT_VERSION, crc16(body), len(body))).encode() + body
+
+
+def decode(kind, data):
+    """``(object, None)`` from a file's bytes, or ``(None, CORRUPT)``."""
+    end = data.find(b"\n")
+    if end < 0:
+        return None, CORRUPT
+    header = data[:end].decode().split(" ") if is_printable_ascii(data[:end]) else []
+    body = data[end + 1:]
+    if (len(header) != 4 or header[0] != kind or header[1] != str(FORMAT_VERSION)
+            or not header[3].isdigit() or int(header[3]) != len(body)):
+        return None, CORRUPT
+    try:
+        if int(header[2], 16) != crc16(body):
+            return None, CORRUPT
+        return json.loads(body), None
+    except ValueError:
+        return None, CORRUPT
+
+
+def read(path, kind):
+    """``(object, None)``, or ``(None, MISSING)`` / ``(None, CORRUPT)``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None, MISSING
+    return decode(kind, data)
+
+
+def write(path, kind, body_obj):
+    """Replace the file atomically: the new bytes go to a temporary file that is renamed."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(encode(kind, body_obj))
+    os.rename(tmp, path)  # atomic on littlefs and POSIX; the ESP32's FAT renames in one step too
