@@ -230,7 +230,7 @@ class Console:
             for i in range(1, len(args), 2):
                 changes[args[i].lower()] = args[i + 1]
             self.ctrl.update_settings(changes)  # all or nothing
-            self.storage.settings_changed(self.ctrl.settings, list(changes), self.ctrl.now_ms())
+            self.storage.settings_changed(self.ctrl.settings, list(changes))
             return {"values": dict((n, self.ctrl.settings[n]) for n in changes)}
         raise CommandError(protocol.BAD_ARGUMENT,
                            "usage: config get [NAME] | config set NAME VALUE [NAME VALUE ...]")
@@ -309,7 +309,7 @@ class Console:
         self._technician("pin")
         record = new_pin_record(args[0])
         self.access.record = record
-        self.storage.set_extra(self.ctrl.settings, "pin", record, PIN_CHANGED, self.ctrl.now_ms())
+        self.storage.set_extra(self.ctrl.settings, "pin", record, PIN_CHANGED)
         return {"pin": "set"}
 
     # -- technician jobs ----------------------------------------------------------------------
@@ -329,8 +329,7 @@ class Console:
         gain, offset = from_points(points)
         date = args[-1][:32]
         self.ctrl.update_settings({"cal_gain": gain, "cal_offset_c": offset})  # their bounds
-        self.storage.calibrated(self.ctrl.settings, {"date": date, "points": points},
-                                self.ctrl.now_ms())
+        self.storage.calibrated(self.ctrl.settings, {"date": date, "points": points})
         return {"cal_gain": round(gain, 5), "cal_offset_c": round(offset, 3), "date": date}
 
     def _autotune(self, args):
@@ -348,7 +347,7 @@ class Console:
             r = c.tune.result
             changes = {"kp": r["kp"], "ti_s": r["ti_s"], "td_s": r["td_s"]}
             c.update_settings(changes)  # the settings' bounds hold
-            self.storage.settings_changed(c.settings, list(changes), c.now_ms())
+            self.storage.settings_changed(c.settings, list(changes))
         tune = c.tune
         if tune is None:
             return {"phase": None}

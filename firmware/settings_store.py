@@ -100,8 +100,12 @@ class SettingsStore:
     def save(self, settings, extras, now_ms):
         """Store these now if the last write was long enough ago, else when ``flush`` next
         finds it allowed. Returns whether it was written."""
-        self._pending = (dict(settings.values), dict(extras))
+        self.stage(settings, extras)
         return self.flush(now_ms)
+
+    def stage(self, settings, extras):
+        """Keep these to be written by the next ``flush`` that is allowed."""
+        self._pending = (dict(settings.values), dict(extras))
 
     def allow_now(self):
         self._last_write_ms = None

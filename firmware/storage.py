@@ -2,7 +2,8 @@
 
 ``folder`` is where they live: ``""`` for the ESP32's root, a folder of a PC for the simulator,
 or None for a heater that keeps nothing (the tests of the core). Flushing happens from the main
-loop, between ticks, so no console command ever waits for the flash.
+loop, between ticks, so no console command ever waits for the flash, and a flash that fails
+cannot undo a change already made: it is logged and tried again later.
 """
 
 from .event_log import CALIBRATED, FLASH_ERROR, SETTINGS_CHANGED, EventLog
@@ -38,19 +39,19 @@ class Storage:
             self.log.add(self.load_reason, None, "defaults in use")
         return settings
 
-    def settings_changed(self, settings, names, now_ms):
+    def settings_changed(self, settings, names):
         self.log.add(SETTINGS_CHANGED, None, ",".join(names))
-        self.settings_store.save(settings, self.extras, now_ms)
+        self.settings_store.stage(settings, self.extras)
 
-    def calibrated(self, settings, record, now_ms):
+    def calibrated(self, settings, record):
         self.extras["cal"] = record
         self.log.add(CALIBRATED, None, record["date"])
-        self.settings_store.save(settings, self.extras, now_ms)
+        self.settings_store.stage(settings, self.extras)
 
-    def set_extra(self, settings, name, value, event, now_ms):
+    def set_extra(self, settings, name, value, event):
         self.extras[name] = value
         self.log.add(event)
-        self.settings_store.save(settings, self.extras, now_ms)
+        self.settings_store.stage(settings, self.extras)
 
     def flush_all(self, now_ms):
         """Write whatever is pending now, whatever the rate limit (the firmware is ending)."""

@@ -6,6 +6,7 @@ loop runs in this process (``SimulatedHeater``) or in the real ``micropython`` i
 (``MicroPythonHeater``); both have the same methods, so the serve command takes either.
 """
 
+import os
 import threading
 
 from ..firmware.controller import HeaterController
@@ -29,6 +30,8 @@ class _Served:
         self.board = SimulatedBoard(self.port, ScaledClock(speed),
                                     chip=SimulatedMax31855(seed, bias_c=probe_bias_c), fault=fault)
         self.state_dir = state_dir
+        if state_dir:
+            os.makedirs(state_dir, exist_ok=True)
         self.stopped_by = None  # why the firmware's loop ended, if it ended by itself
         self._thread = None
 
