@@ -178,7 +178,7 @@ def autotune_cmd(session, as_json, poll, yes):
 
     Fill the bath as it is used (water and stones), set the target first. The heater then
     switches full power on and off around the target until two steady cycles are measured:
-    20 to 90 minutes. Every safety check stays on; the tune stops by itself if the water goes
+    30 to 110 minutes. Every safety check stays on; the tune stops by itself if the water goes
     3 C over the target, on any fault, or after 4 hours. Ctrl-C stops it with the heater off.
     The new gains are saved only when you confirm. A technician command.
     """
