@@ -244,7 +244,7 @@ class HeaterController:
         if not self._reading_ok:
             raise CommandError("UNSAFE", "the sensor reading is not valid yet")
         limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
-        if self.reading_c >= limit:
+        if max(self.reading_c, self.raw_c) >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
         self.events.add(faults.RESET, self.reading_c)
         self.state = IDLE
@@ -303,8 +303,11 @@ class HeaterController:
         if self.health.good_read(frame, dt_ms, self.heater_on):
             self._trip(faults.SENSOR_FROZEN, value, now_ms)
             return
-        if value >= self._cutoff_c:
-            self._trip(faults.OVER_TEMP, value, now_ms)
+        # The cutoff sees the higher of the calibrated and the raw reading: a calibration can
+        # make it trip sooner, never later (an offset of -10 C must not lift it by 10 C).
+        hottest = value if value > hot_c else hot_c
+        if hottest >= self._cutoff_c:
+            self._trip(faults.OVER_TEMP, hottest, now_ms)
             return
         self._filter(value, dt_ms)
         if self.state == FAULT or self.state == IDLE:
@@ -371,8 +374,9 @@ class HeaterController:
             self._trip(faults.SENSOR2_FAULT, value, now_ms)  # the second probe froze
             return
         self.reading2_c = value
-        if value >= self._cutoff_c:
-            self._trip(faults.OVER_TEMP, value, now_ms)
+        hottest = value if value > hot_c else hot_c  # as for the first probe
+        if hottest >= self._cutoff_c:
+            self._trip(faults.OVER_TEMP, hottest, now_ms)
             return
         if self._reading_ok and abs(value - self.reading_c) > self._disagree_c:
             self._disagree_reads += 1

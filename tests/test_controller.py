@@ -18,7 +18,7 @@ from stoneheat.firmware.controller import (
     HeaterController,
 )
 from stoneheat.firmware.limits import SETPOINT_CEILING_C
-from stoneheat.firmware.settings import SettingError
+from stoneheat.firmware.settings import SettingError, Settings
 from stoneheat.firmware.thermocouple import CHIP_SEEBECK_MV_PER_C, decode_max31855
 from stoneheat.firmware.ticks import TICKS_PERIOD, ticks_add
 from stoneheat.sim.sensor import encode_max31855, encode_max6675
@@ -442,3 +442,26 @@ def test_a_setting_change_keeps_the_heat_watch_history():
     assert ctrl.watch is watch
     ctrl.update_settings({"watch_s": 150.0})
     assert ctrl.watch is not watch and ctrl.watch.watch_s == 150.0
+
+
+# -- calibration cannot move the cutoff up ------------------------------------------------------
+
+@pytest.mark.parametrize("offset_c", [-10.0, -2.0])
+def test_a_negative_calibration_offset_cannot_lift_the_cutoff(offset_c):
+    """The cutoff sees the higher of the raw and the calibrated reading: a calibration that
+    lowers the reading makes the heater hold cooler water, but a raw 60 C still trips."""
+    ctrl = HeaterController(Settings({"cal_offset_c": offset_c}))
+    ctrl.set_target_c(50.0)
+    ctrl.start()
+    now = _feed(ctrl, [45.0] * 8)
+    assert ctrl.state == HEATING and ctrl.heater_on
+    _feed(ctrl, [60.1], now)
+    assert ctrl.fault == faults.OVER_TEMP and not ctrl.heater_on and not ctrl.relay_on
+    assert ctrl.fault_value >= 60.0
+    # And a reset waits until the raw reading, too, is 5 C below the cutoff.
+    now = _feed(ctrl, [56.0] * 4, now)
+    with pytest.raises(CommandError):
+        ctrl.reset_fault()
+    _feed(ctrl, [54.0] * 4, now)
+    ctrl.reset_fault()
+    assert ctrl.state == IDLE
