@@ -22,7 +22,7 @@ from .limits import (
     DEFAULT_TARGET_C,
 )
 from .errors import CommandError, SettingError
-from .event_log import EventLog
+from .event_log import TUNE_ABORTED, TUNE_DONE, EventLog
 from .pid import PID
 from .sensor_health import SensorHealth
 from .settings import Settings
@@ -236,7 +236,7 @@ class HeaterController:
 
     def _end_tune(self, reason):
         self.tune.abort(reason)
-        self.events.add("TUNE_ABORTED", self.temp_c, reason)
+        self.events.add(TUNE_ABORTED, self.temp_c, reason)
 
     def reset_fault(self):
         if self.state != FAULT:
@@ -339,17 +339,18 @@ class HeaterController:
     def _tune_tick(self, dt_ms, now_ms):
         tune = self.tune
         duty = tune.update(dt_ms, self.temp_c)
+        # The phases by value: importing autotune.py's names would load it at boot.
         if tune.phase == "done":
             # Back to holding the target with the gains in use; the new ones wait for a
             # technician's "autotune save".
-            self.events.add("TUNE_DONE", self.temp_c, "kp %.3g ti %.0f" % (
+            self.events.add(TUNE_DONE, self.temp_c, "kp %.3g ti %.0f" % (
                 tune.result["kp"], tune.result["ti_s"]))
             self.state = HEATING
             self._in_band_ms = 0
             self.pid.reset(tune.result["hold_duty"], self.target_c, self.temp_c)
             return self.pid.update(self.target_c, self.temp_c, now_ms)
         if tune.phase == "aborted":
-            self.events.add("TUNE_ABORTED", self.temp_c, tune.reason)
+            self.events.add(TUNE_ABORTED, self.temp_c, tune.reason)
             self.state = IDLE
             self._outputs_off()
         return duty

@@ -11,7 +11,7 @@ since the next thing that may happen is a pulled plug; other events wait up to
 person resets it, so faults alone cannot wear the flash out.
 """
 
-from . import checked_file
+from . import checked_file, faults, settings_store
 from .ticks import ticks_diff
 
 KIND = "stoneheat-events"
@@ -25,10 +25,12 @@ PIN_CHANGED = "PIN_CHANGED"
 UNLOCK_FAILED = "UNLOCK_FAILED"
 EVENTS_LOST = "EVENTS_CORRUPT"  # the stored log was unreadable and started anew
 FLASH_ERROR = "FLASH_ERROR"  # a write to the flash failed; it is tried again later
+TUNE_DONE = "TUNE_DONE"
+TUNE_ABORTED = "TUNE_ABORTED"
 # Events that are not faults; every other code is written to the flash at once.
 ROUTINE = (BOOT, SETTINGS_CHANGED, CALIBRATED, PIN_CHANGED, UNLOCK_FAILED, EVENTS_LOST, FLASH_ERROR,
-           "RESET", "AUTO_OFF", "SETTINGS_MISSING", "SETTINGS_CORRUPT", "SETTINGS_INVALID",
-           "TUNE_DONE", "TUNE_ABORTED")
+           TUNE_DONE, TUNE_ABORTED, faults.RESET, faults.AUTO_OFF, settings_store.MISSING,
+           settings_store.CORRUPT, settings_store.INVALID)
 
 
 class EventLog:

@@ -76,8 +76,15 @@ class Session:
         except DeviceRefused as e:
             if e.code != "LOCKED":
                 raise
-        self.ask("unlock %s" % self.pin())
+        self.unlock()
         return self.ask(command)
+
+    def unlock(self, if_locked=False):
+        """Unlock technician commands with the PIN; ``if_locked``: only if not already
+        unlocked (at the start of a long job, so that it does not stop at the end to ask)."""
+        if if_locked and self.ask("info").get("unlocked_s"):
+            return None
+        return self.ask("unlock %s" % self.pin())
 
     def pin(self, prompt="Technician PIN"):
         pin = os.environ.get("STONEHEAT_PIN")

@@ -4,6 +4,7 @@ Each one that changes the heater goes through ``Session.ask_technician``: the he
 while locked, and the host then unlocks with the PIN (STONEHEAT_PIN, or a hidden prompt).
 """
 
+import os
 import statistics
 import time
 from datetime import date
@@ -23,12 +24,6 @@ SETTLED_DRIFT_C = 0.15  # the two halves of a point's readings agree this well w
 SETTLE_TRIES = 4
 
 
-def _ensure_unlocked(session):
-    """Unlock at the start of a long job, so it does not stop at the end to ask."""
-    if not session.ask("info").get("unlocked_s"):
-        session.ask("unlock %s" % session.pin())
-
-
 @click.command("unlock")
 @device_command
 def unlock_cmd(session, as_json):
@@ -37,7 +32,7 @@ def unlock_cmd(session, as_json):
     Each technician command extends the 10 minutes; `stoneheat lock` ends them at once.
     Five wrong PINs in a row lock the heater out for 5 minutes.
     """
-    reply = session.ask("unlock %s" % session.pin())
+    reply = session.unlock()
     if as_json:
         emit_json(reply)
     else:
@@ -63,8 +58,6 @@ def pin_cmd(session, as_json):
     Asks for the current PIN if the heater is locked, then twice for the new one
     (or reads STONEHEAT_NEW_PIN).
     """
-    import os
-
     new = os.environ.get("STONEHEAT_NEW_PIN")
     if not new:
         new = click.prompt("New PIN (4 to 12 digits)", hide_input=True,
@@ -131,7 +124,7 @@ def calibrate_cmd(session, as_json, points, seconds, cal_date, yes):
     The result corrects the reading on top of the type K linearisation, is stored on the
     heater with its date, and shows in `stoneheat info`. A technician command.
     """
-    _ensure_unlocked(session)
+    session.unlock(if_locked=True)
     measured = []
     for i, where in enumerate(_STEPS[points], 1):
         click.echo("Point %d of %d: put %s." % (i, points, where))
@@ -182,7 +175,7 @@ def autotune_cmd(session, as_json, poll, yes):
     3 C over the target, on any fault, or after 4 hours. Ctrl-C stops it with the heater off.
     The new gains are saved only when you confirm. A technician command.
     """
-    _ensure_unlocked(session)
+    session.unlock(if_locked=True)
     start = session.ask_technician("autotune start")
     click.echo("Autotune around %s: heating, then full power on and off until %d cycles are "
                "steady. Ctrl-C stops it." % (display.temp(start["target_c"], session.unit),

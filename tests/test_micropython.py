@@ -148,7 +148,12 @@ def _console_session():
              b"x" * 400 + b"\n", encode_request(2, "start"), b"#3 stop\n", b"target nan\n",
              encode_request(4, "target 42C").replace(b"42C", b"43C"), b"status\n",
              encode_request(5, "config set kp 0.7"), encode_request(7, "unlock 0000"),
-             encode_request(8, "config set kp 0.7"), b"config get kp\n", b"history 0 3\n",
+             encode_request(8, "config set kp 0.7"),
+             # The technician commands, each under both interpreters: a calibration, a new PIN
+             # (salt, hash), autotune started and stopped, the event log paged.
+             encode_request(9, "calibrate 0.5 0.0 2026-11-21"), encode_request(10, "pin 2468"),
+             encode_request(11, "autotune start"), b"autotune\n", b"events 0 3\n",
+             encode_request(12, "stop"), encode_request(13, "start"), b"config get kp\n", b"history 0 3\n",
              b"events\n", encode_request(6, "ping"), b"help\n"]
     return b"".join(parts)
 
@@ -203,7 +208,7 @@ def test_main_loop_and_console_behave_the_same_under_micropython(tmp_path):
     # The boot noise, the prompt that the host's resync line end closes, then the bad requests.
     assert codes == ["BAD_LINE", "UNKNOWN_COMMAND", "LINE_TOO_LONG", "CHECKSUM_REQUIRED",
                      "BAD_VALUE", "BAD_CHECKSUM", "LOCKED"]  # config set before the unlock
-    assert len(cp) == 17
+    assert len(cp) == 24
 
 
 def _close(a, b):
