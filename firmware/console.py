@@ -169,6 +169,7 @@ class Console:
             "temp_c": _r(c.temp_c),
             "target_c": _r(c.target_c),
             "heater_duty": _r(c.duty, 3),
+            "ready_in_s": _r(c.ready_in_s(), 0),
             "heater_on": c.heater_on,
             "relay_on": c.relay_on,
             "fault": c.fault,
@@ -345,7 +346,8 @@ class Console:
             if c.tune is None or c.tune.result is None:
                 raise CommandError("NO_RESULT", "no finished autotune to save")
             r = c.tune.result
-            changes = {"kp": r["kp"], "ti_s": r["ti_s"], "td_s": r["td_s"]}
+            # Gains found on this very bath: used as they are, not scaled again.
+            changes = {"kp": r["kp"], "ti_s": r["ti_s"], "td_s": r["td_s"], "adapt": 0}
             c.update_settings(changes)  # the settings' bounds hold
             self.storage.settings_changed(c.settings, list(changes))
         tune = c.tune

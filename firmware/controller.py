@@ -22,6 +22,7 @@ from .limits import (
     DEFAULT_TARGET_C,
 )
 from .errors import CommandError, SettingError
+from .bath_model import BathModel
 from .event_log import TUNE_ABORTED, TUNE_DONE, EventLog
 from .pid import PID
 from .sensor_health import SensorHealth
@@ -129,6 +130,7 @@ class HeaterController:
         self._last_ms = None
         self._in_band_ms = 0
         self.pid = None
+        self.model = BathModel()  # identified at each heat-up
         self.tune = None  # the last autotune (running, done or aborted)
         self.output = None
         self.health = None
@@ -152,12 +154,13 @@ class HeaterController:
         self._filter_s = s["filter_s"]
         self._ready_band_c = s["ready_band_c"]
         self._ready_hold_ms = s["ready_hold_s"] * 1000
+        self._adapt = s["adapt"] >= 0.5
+        kp, ti_s, td_s, filter_s = self._gains()
         if self.pid is None:
-            self.pid = PID(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"],
-                           s["derivative_filter_s"])
+            self.pid = PID(kp, ti_s, td_s, s["setpoint_weight"], filter_s)
         else:
-            self.pid.derivative_filter_s = s["derivative_filter_s"]
-            self.pid.set_gains(s["kp"], s["ti_s"], s["td_s"], s["setpoint_weight"])
+            self.pid.derivative_filter_s = filter_s
+            self.pid.set_gains(kp, ti_s, td_s, s["setpoint_weight"])
         window_ms, pulse_ms = int(s["window_s"] * 1000), int(s["min_pulse_s"] * 1000)
         if self.output is None or (self.output.window_ms, self.output.min_pulse_ms) != (window_ms, pulse_ms):
             self.output = TimeProportioningOutput(window_ms, pulse_ms)
@@ -180,6 +183,25 @@ class HeaterController:
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
             self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
+
+    def _gains(self):
+        """(kp, ti_s, td_s, derivative_filter_s): as set, or scaled to the identified bath."""
+        s = self.settings
+        gains = (s["kp"], s["ti_s"], s["td_s"], s["derivative_filter_s"])
+        if self._adapt:
+            return self.model.scheduled_gains(*gains)
+        return gains
+
+    def ready_in_s(self):
+        """Seconds until READY from the identified bath; 0 when ready, None when unknown or
+        when the heater is not heating towards a target."""
+        if self.state == READY:
+            return 0.0
+        if self.state != HEATING or self.temp_c is None:
+            return None
+        return self.model.ready_in_s(self.temp_c, self.target_c, self._ready_band_c,
+                                     self._ready_hold_ms / 1000.0, self._in_band_ms / 1000.0,
+                                     self.pid.kp)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -210,6 +232,7 @@ class HeaterController:
             # A fresh start, not a bumpless transfer: from the output 0 a cold bath would
             # start with the integral at -1 and creep up to the target.
             self.pid.reset(0.0, None, self.temp_c)
+            self.model.restart()
             self.watch.reset()
 
     def stop(self):
@@ -332,6 +355,10 @@ class HeaterController:
                 return
         else:
             self._track_ready(dt_ms)
+            if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty) and self._adapt:
+                # Only while at full power, so the output does not move: no bump to avoid.
+                p = self.pid
+                p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
             self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
         self.relay_on = True
         self.heater_on = self.output.update(self.duty, now_ms)

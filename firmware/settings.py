@@ -22,6 +22,7 @@ SETTINGS = {
     "kp": (0.6, 0.0, 20.0, "proportional gain, output fraction per C"),
     "ti_s": (1800.0, 10.0, 20000.0, "integral time"),
     "td_s": (10.0, 0.0, 600.0, "derivative time"),
+    "adapt": (1.0, 0.0, 1.0, "1: scale the gains to the bath found at each heat-up; 0: as set"),
     "setpoint_weight": (1.0, 0.0, 1.0, "share of the setpoint in the proportional term"),
     "derivative_filter_s": (30.0, 0.0, 120.0, "time constant of the derivative filter"),
     "filter_s": (1.0, 0.0, 30.0, "time constant of the measurement filter"),

@@ -25,6 +25,15 @@ def rate(c_per_min, unit):
     return "%+.1f \u00b0%s/min" % (value, unit)
 
 
+def ready_in(seconds):
+    """``'ready in about 12 min'`` from the heater's estimate; '' while it has none."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return "ready in under a minute"
+    return "ready in about %d min" % round(seconds / 60.0)
+
+
 def fault_message(code):
     return MESSAGES.get(code, "Fault %s. Heater off. Call a technician." % code)
 
@@ -38,8 +47,10 @@ def status_lines(s, unit):
         return ["Ready: water %s, target %s, %s." % (water, target, duty),
                 "The stones are at temperature."]
     if state == "HEATING":
+        eta = ready_in(s.get("ready_in_s"))
         return ["Heating: water %s, target %s, %s." % (water, target, duty),
-                "Not ready yet; `stoneheat wait-ready` tells you when it is."]
+                "Not ready yet%s; `stoneheat wait-ready` tells you when it is."
+                % (" (%s)" % eta if eta else ", learning how fast this bath heats")]
     if state == "FAULT":
         return ["FAULT %s: water %s." % (s["fault"], water), fault_message(s["fault"])]
     lines = ["Idle, heater off: water %s, target %s." % (water, target)]

@@ -163,6 +163,9 @@ def wait_ready_cmd(session, as_json, timeout, interval):
                 display.temp(s["temp_c"], session.unit, both=False),
                 display.rate(trend.c_per_min(), session.unit),
                 display.temp(s["target_c"], session.unit, both=False))
+            eta = display.ready_in(s.get("ready_in_s"))
+            if eta:
+                note += ", " + eta
             if show_progress:
                 click.echo("\r\x1b[K" + note, err=True, nl=False)
             elif poller.elapsed_s() - last_note >= 60.0:  # a log still sees it is alive

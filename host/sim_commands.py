@@ -168,18 +168,39 @@ BENCH_COLUMNS = (
 
 
 @sim.command("bench")
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the sensor noise and, with --plants, of the family of baths.")
 @click.option("--scenario", "scenarios", multiple=True, type=click.Choice(sorted(SCENARIOS)),
-              help="Only these scenarios (repeatable). Default: all.")
+              help="Only these scenarios (repeatable). Default: all. Not with --plants.")
 @click.option("--controller", "controllers", multiple=True, type=click.Choice(CONTROLLERS),
               help="Only these controllers (repeatable). Default: all.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON list of run results.")
-def bench_cmd(seed, scenarios, controllers, as_json):
+@click.option("--plants", type=click.IntRange(1, 1000), default=None, metavar="N",
+              help="Run a seeded family of N baths (3-17 L, 0-5 kg of stones, 800-1500 W, "
+                   "mains +-10 %, probe lag 1-8 s, mixing 5-30 s) instead of the reference "
+                   "bath, and print the worst case of each figure per controller.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes to share the runs with --plants (default: one per CPU).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON list of run results (with --plants, each names its bath "
+                   "in `plant`).")
+def bench_cmd(seed, scenarios, controllers, plants, jobs, as_json):
     """Every scenario under every controller, side by side, on the same bath and seed.
 
     `ready/fp` is the time to ready divided by the full-power time of the same bath;
     overshoot, band (peak to peak) and offset (mean error) are in C on the true water.
+
+    With --plants N, every controller runs the `stones` scenario on each of N baths drawn
+    (Latin hypercube, seeded) from the product's range, and the table shows each figure's
+    worst case over the family and the bath it came from.
     """
+    if plants is not None:
+        if scenarios:
+            raise click.UsageError("--scenario does not go with --plants (the family runs "
+                                   "the `stones` scenario)")
+        _bench_family(plants, seed, controllers or CONTROLLERS, jobs, as_json)
+        return
+    if jobs is not None:
+        raise click.UsageError("--jobs goes with --plants")
     jobs = [(s, c) for s in (scenarios or SCENARIOS) for c in (controllers or CONTROLLERS)]
     results = []
     if sys.stderr.isatty():  # progress for a person; nothing for a pipe or a log
@@ -198,6 +219,42 @@ def bench_cmd(seed, scenarios, controllers, as_json):
         click.echo("  ".join(fmt % get(r) for _, fmt, get in BENCH_COLUMNS))
     click.echo("")
     click.echo(bench_verdict(results))
+
+
+def _bench_family(n, seed, controllers, workers, as_json):
+    from .sim import family_bench
+
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=n * len(controllers), label="simulating %d baths" % n,
+                                file=sys.stderr)
+        bar.__enter__()
+    try:
+        results = family_bench.run_family(
+            n, seed, controllers, workers,
+            progress=(lambda done, total: bar.update(1)) if bar else None)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    if as_json:
+        emit_json(results)
+        return
+    table = family_bench.worst_cases(results)
+    names = [f[0] for f in family_bench.FIGURES] + [family_bench.ESTIMATE[0]]
+    click.echo("worst case over %d baths (family seed %d), `stones` scenario\n" % (n, seed))
+    click.echo("%-10s " % "controller" + " ".join("%12s" % name for name in names))
+    for controller, row in table.items():
+        click.echo("%-10s " % controller + " ".join(
+            "%12s" % (family_bench.format_value(name, row[name][0]) if name in row else "-")
+            for name in names))
+    click.echo("\nwhere the firmware's worst cases are:")
+    fw = table.get("firmware", {})
+    for name, what, _ in family_bench.FIGURES + (family_bench.ESTIMATE,):
+        if name in fw and fw[name][0] > 0:
+            click.echo("  %-12s %-42s %s" % (name, what, family_bench.describe_bath(fw[name][1])))
+    click.echo("")
+    for line in family_bench.verdict(table):
+        click.echo(line)
 
 
 def bench_verdict(results):

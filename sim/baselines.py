@@ -65,6 +65,11 @@ class Thermostat(_Baseline):
 
 RELAY_CYCLES = 8
 RELAY_MIN_HALF_S = 5.0  # Marlin ignores crossings within 5 s of a switch (sensor noise)
+# The bias stays within these. A powerful bath can drive it so low that the relay's high
+# output no longer heats it, and the test times out; then it runs again within Marlin's own
+# limits (20 and max - 20 on its 0-255 scale), as a technician would retry.
+RELAY_BIAS_LIMITS = (0.02, 0.9)
+RELAY_BIAS_LIMITS_RETRY = (20.0 / 255.0, 235.0 / 255.0)
 RELAY_HYSTERESIS_C = 0.25  # one sensor step either side, so noise cannot chatter the relay
 # Marlin smooths its derivative term by 0.95 per sample; at our 250 ms period that is a
 # first-order filter of about 5 s.
@@ -72,7 +77,17 @@ DERIVATIVE_SMOOTHING_S = 4.9
 
 
 def relay_autotune(plant, sensor, target_c, period_s=0.25, limit_s=24 * 3600.0):
-    """Marlin-style (M303) relay test on ``plant``; returns (ultimate gain per C, period in s).
+    """Marlin-style (M303) relay test on ``plant``; returns (ultimate gain per C, period in s),
+    retried once on a copy of the bath as it was with the bias kept within Marlin's limits."""
+    fresh = plant.copy()
+    try:
+        return _relay_test(plant, sensor, target_c, period_s, limit_s, RELAY_BIAS_LIMITS)
+    except RuntimeError:
+        return _relay_test(fresh, sensor, target_c, period_s, limit_s, RELAY_BIAS_LIMITS_RETRY)
+
+
+def _relay_test(plant, sensor, target_c, period_s, limit_s, bias_limits):
+    """One relay test.
 
     The output switches between ``bias + d`` and ``bias - d`` as the reading crosses the target
     (0.25 C either side);
@@ -106,7 +121,7 @@ def relay_autotune(plant, sensor, target_c, period_s=0.25, limit_s=24 * 3600.0):
                 if high_since > 0:  # the first cycle holds the heat-up: no measure of the plant
                     cycles.append((t_high + t_low, (maximum - minimum) / 2.0, d))
                     bias += d * (t_high - t_low) / (t_high + t_low)
-                    bias = min(0.9, max(0.02, bias))
+                    bias = min(bias_limits[1], max(bias_limits[0], bias))
                     d = min(bias, 1.0 - bias)
                 high_since = t_s
                 minimum = hot_c

@@ -137,6 +137,10 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
     fault_at_s = fault[1] if fault is not None else float("inf")
     fault_i = None
     wiring = None  # "ssr-welded" or "element-open" once injected
+    # The firmware's own READY and its time-to-ready estimate, once a simulated second.
+    estimate = getattr(ctrl, "ready_in_s", None)
+    estimates = array("d")
+    ready_state_i = None
     # Bound once: this loop runs 115 200 times for an 8-hour day.
     tick, frame, step = ctrl.tick, sensor.frame, plant.step
     nan = float("nan")
@@ -157,6 +161,12 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
         powered = tick(now, frame(plant.probe_c, board_c)) and ctrl.relay_on
         if wiring is not None:
             powered = element_powered(wiring, powered, ctrl.relay_on)
+        if estimate is not None and ready_state_i is None:
+            if ctrl.state == "READY" and disturbance_i is None:
+                ready_state_i = i
+            elif i % 4 == 0:
+                e = estimate()
+                estimates.append(nan if e is None else e)
         if ctrl.fault != last_fault:
             if ctrl.fault is not None:
                 faults.append({"code": ctrl.fault, "t_s": t_s})
@@ -194,6 +204,9 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
         "heater_on_above_cutoff_s": on_above_cutoff * DT_S,
         "energy": {k: round(v, 1) for k, v in plant.energy().items()},
     }
+    if estimate is not None:
+        result["ready_state_s"] = None if ready_state_i is None else ready_state_i * DT_S
+        result["ready_estimate_error"] = _estimate_error(estimates, ready_state_i)
     if disturbance_i is not None:
         nxt = _next_disturbance_i(scenario, n)
         rec = metrics.settle_time_s(water, DT_S, sp, disturbance_i, nxt)
@@ -204,6 +217,28 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
         result.update(_fault_figures(fault, fault_i, faults, water, outputs_off))
     result["wall_s"] = round(time.perf_counter() - wall0, 3)
     return result, trace
+
+
+ESTIMATE_CHECKS = (0.25, 0.5, 0.75)  # shares of the heat-up at which the estimate is judged
+
+
+def _estimate_error(estimates, ready_i):
+    """The worst error of the time-to-ready estimate at a quarter, half and three quarters of
+    the heat-up, as a share of the time that was actually left (signed: + is too late).
+    None if the heater never reached READY or had no estimate at a checkpoint."""
+    if ready_i is None:
+        return None
+    ready_s = ready_i * DT_S
+    worst = 0.0
+    for share in ESTIMATE_CHECKS:
+        j = int(share * ready_s)  # estimates are one a second
+        if j >= len(estimates) or estimates[j] != estimates[j]:
+            return None
+        left = ready_s - j
+        err = (estimates[j] - left) / left
+        if abs(err) > abs(worst):
+            worst = err
+    return round(worst, 3)
 
 
 def _fault_figures(fault, fault_i, faults, water, outputs_off):

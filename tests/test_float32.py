@@ -29,7 +29,7 @@ def _to_float32(obj):
 
 
 def _held_in_float32(ctrl):
-    for part in (ctrl, ctrl.pid, ctrl.output, ctrl.watch, ctrl.health):
+    for part in (ctrl, ctrl.pid, ctrl.output, ctrl.watch, ctrl.health, ctrl.model):
         _to_float32(part)
 
 
