@@ -29,7 +29,7 @@ def main():
         r = ctrl.tune.result
         default, _ = run(scenario)
         tuned, _ = run(scenario, settings=Settings({"kp": r["kp"], "ti_s": r["ti_s"],
-                                                   "td_s": r["td_s"]}))
+                                                   "td_s": r["td_s"], "adapt": 0}))
         rows.append({
             "water_l": water_l, "heater_w": heater_w, "tune_s": tune_s,
             "k_c_per_min": round(60 * r["k_c_per_s"], 3), "dead_time_s": r["dead_time_s"],
