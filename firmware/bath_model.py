@@ -44,6 +44,7 @@ LOSS_SPAN_C = 3.0
 # (measured with the time-to-ready column of ``stoneheat sim bench --plants``).
 APPROACH_SHARE = 0.7
 FULL = 0.999  # the output counts as full power from here
+MAX_STEP_S = 5.0  # a longer step between ticks is a stalled loop, not a sample of the ramp
 
 # kp follows the loop gain's ratio to this power. 1 would keep the loop exactly as the
 # reference sees it, but the climb to a target is the same 34 C on every bath, not scaled with
@@ -62,15 +63,13 @@ class BathModel:
         self.k_c_per_s = None  # slope at full power, once known
         self.lag_s = None  # the apparent dead time L, once known
         self.loss_per_s = 0.0  # how much the slope falls per C of rise (1/s)
-        self.elapsed_s = 0.0
         self.restart()
 
     def restart(self):
         """Forget the ramp (a new heat-up starts); a model already identified is kept until a
         new one is ready, so the gains do not jump back and forth."""
-        self.ramping = False
-        self._t0 = 0.0
-        self._y0 = None
+        self._y0 = None  # the reading when full power began; None: not on a ramp
+        self._ramp_s = 0.0  # seconds since then: a ramp is hours at most, exact in float32
         self._w = 0.0
         self._mt = 0.0
         self._my = 0.0
@@ -83,18 +82,16 @@ class BathModel:
     def update(self, dt_s, temp_c, duty):
         """One tick while heating: the filtered reading now and the output applied until now.
         Returns True when the estimate changed."""
-        self.elapsed_s += dt_s
-        t = self.elapsed_s
-        if duty < FULL:
-            self.ramping = False
+        if duty < FULL or not 0.0 < dt_s <= MAX_STEP_S:
+            # Off the ramp; a stalled loop (a long step) would also break the fit's weights.
             self._y0 = None
             return False
         if self._y0 is None:  # full power starts now: the ramp's origin
             self.restart()
-            self.ramping = True
-            self._t0 = t
             self._y0 = temp_c
             return False
+        self._ramp_s += dt_s
+        t = self._ramp_s
         if temp_c - self._y0 < MIN_RISE_C:
             return False
         # Exponentially weighted least squares of temp on time (West's update: stable in
@@ -119,9 +116,9 @@ class BathModel:
             # The fitted line through (mean t, mean y) reaches y0 L seconds after the power
             # went on. Growing losses bend the ramp and pull that crossing earlier as it goes
             # on, so L is taken up to the anchor and then kept.
-            lag = self._mt - self._t0 - (self._my - self._y0) / k
+            lag = self._mt - (self._my - self._y0) / k
             self.lag_s = lag if lag > 0.0 else 0.0
-            if t - self._t0 >= ANCHOR_AFTER_S:
+            if t >= ANCHOR_AFTER_S:
                 self._anchor_c, self._anchor_k = self._my, k
         elif self._my - self._anchor_c >= LOSS_SPAN_C:
             fall = (self._anchor_k - k) / (self._my - self._anchor_c)

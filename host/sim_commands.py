@@ -1,5 +1,6 @@
 """``stoneheat sim``: the simulated heater, running the firmware's own control code."""
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -224,18 +225,14 @@ def bench_cmd(seed, scenarios, controllers, plants, jobs, as_json):
 def _bench_family(n, seed, controllers, workers, as_json):
     from .sim import family_bench
 
-    bar = None
-    if sys.stderr.isatty():
-        bar = click.progressbar(length=n * len(controllers), label="simulating %d baths" % n,
-                                file=sys.stderr)
-        bar.__enter__()
-    try:
+    # Progress for a person; nothing for a pipe or a log.
+    tty = sys.stderr.isatty()
+    bar = (click.progressbar(length=n * len(controllers), label="simulating %d baths" % n,
+                             file=sys.stderr) if tty else contextlib.nullcontext())
+    with bar:
         results = family_bench.run_family(
             n, seed, controllers, workers,
-            progress=(lambda done, total: bar.update(1)) if bar else None)
-    finally:
-        if bar:
-            bar.__exit__(None, None, None)
+            progress=(lambda done, total: bar.update(1)) if tty else None)
     if as_json:
         emit_json(results)
         return

@@ -10,7 +10,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from .family import as_dict, bath_family, describe
-from .runner import CONTROLLERS, run
+from .runner import CONTROLLERS, DT_S, run
 from .scenarios import SCENARIOS
 
 SCENARIO = "stones"
@@ -39,7 +39,7 @@ def _recovery_ratio(r):
     rec, fp = r.get("recovery_s"), r.get("recovery_full_power_s")
     if rec is None:
         return INF
-    return rec / fp if fp else rec / 0.25  # full power never lost the temperature: one period
+    return rec / fp if fp else rec / DT_S  # full power never lost the temperature: one period
 
 
 def _one(job):

@@ -56,6 +56,16 @@ def test_nothing_is_learnt_below_full_power_or_before_the_rise():
     assert not model.known()
 
 
+def test_a_stalled_loop_restarts_the_ramp_instead_of_breaking_the_fit():
+    # A 3-minute gap between ticks would give the fit a negative forgetting factor.
+    model = BathModel()
+    ramp(model, 0.042, 30.0, 400.0)
+    k = model.k_c_per_s
+    assert not model.update(180.0, 40.0, 1.0)
+    assert not model.update(DT_S, 40.0, 1.0)  # a new ramp's origin, not a sample of the old
+    assert model.k_c_per_s == k
+
+
 def test_a_hold_after_the_ramp_does_not_blur_the_model():
     model = BathModel()
     ramp(model, 0.042, 30.0, 400.0)
