@@ -175,7 +175,7 @@ class HeaterController:
         self._disagree_c = s["sensor_disagree_c"]
         self._auto_off_ms = s["auto_off_h"] * 3600000
         watch = (s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
-                 s["max_heat_rate_c_s"])
+                 s["max_heat_rate_c_s"], s["cutoff_c"])
         if self.watch is None or watch != self._watch_settings:
             # A new watch forgets its history: only when its own thresholds change.
             self.watch = HeatWatch(*watch)
@@ -323,7 +323,7 @@ class HeaterController:
             return
         self._reading_ok = True
         self.reading_c = value
-        if self.health.good_read(frame, dt_ms, self.heater_on):
+        if self.health.good_read(frame, dt_ms):
             self._trip(faults.SENSOR_FROZEN, value, now_ms)
             return
         # The cutoff sees the higher of the calibrated and the raw reading: a calibration can
@@ -355,12 +355,18 @@ class HeaterController:
                 return
         else:
             self._track_ready(dt_ms)
-            if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty) and self._adapt:
-                # Only while at full power, so the output does not move: no bump to avoid.
-                p = self.pid
-                p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
+            if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty):
+                if self.model.k_c_per_s > self.watch.ramp_k_c_s:
+                    self.watch.ramp_k_c_s = self.model.k_c_per_s
+                if self._adapt:
+                    # Only while at full power, so the output does not move: no bump to avoid.
+                    p = self.pid
+                    p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
             self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
         self.relay_on = True
+        if self.watch.holding:  # the heat given has not shown yet: none until it does
+            self._heater_off_now()
+            return
         self.heater_on = self.output.update(self.duty, now_ms)
 
     def _tune_tick(self, dt_ms, now_ms):
@@ -398,7 +404,7 @@ class HeaterController:
             else:
                 self._heater_off_now()
             return
-        if self.health2.good_read(frame2, self._dt_ms, self.heater_on):
+        if self.health2.good_read(frame2, self._dt_ms):
             self._trip(faults.SENSOR2_FAULT, value, now_ms)  # the second probe froze
             return
         self.reading2_c = value

@@ -1,40 +1,76 @@
 """Whether the heater does what it is told: it heats when on, stops when off, and the bath
 takes the heat as a full bath should.
 
-- Heating watch: with the SSR on for at least ``WATCH_DUTY`` of ``watch_s``, the reading must
-  rise ``watch_rise_c`` above its lowest point in that time. A dead element or a probe lifted
-  out of the water fails it. The window is short because a probe out of the water makes the
-  controller heat at full power, and the reference bath climbs 0.042 C/s.
+Each check is written down with what it needs to see and the states in which it sees nothing
+(docs/safety.md, "What each check needs to see").
+
+- Heating watch: with the SSR on for at least ``WATCH_DUTY`` of a window, the reading must
+  rise ``watch_rise_c`` above its lowest point in that window. A dead element or a probe lifted
+  out of the water fails it. The window is the shorter of ``watch_s`` and the time the fastest
+  full bath of the product's range (``FASTEST_FULL_BATH_C_S``) needs at full power to climb
+  from the highest reading of the last ``watch_s`` to the cutoff: a probe that leaves a hot
+  bath gives the water it left no more heat than takes it to the cutoff, on any bath, whatever
+  ``watch_s`` says. A window that fails does not trip at once: it **holds the heater off**
+  (``holding``) for up to ``watch_s`` while the heat already given shows. In water it does
+  (a cold top-up, a drop of stones on a bath with a long mixing delay: the hold ends and
+  heating goes on); a probe in the air or a dead element shows nothing, and HEATING_WATCH
+  latches at the end of the hold with the water no hotter than the window allowed. A hold
+  opens an *episode* that lasts until the reading is back where the hold began: the heat
+  given during it counts against the headroom of every later window, and a second hold
+  before the reading is back latches at once. So a probe in the air, whose reading creeps up
+  with the bath below it, cannot buy window after window of heat. Once the bath model has
+  the heat-up's slope, a full-power minute that shows less than ``RAMP_SHARE`` of it holds
+  too: tighter, never looser, than the fixed window.
 - Welded SSR: with the SSR off for at least ``WELD_MIN_OFF_MS``, the reading may rise above its
   lowest point since then only by what was already on its way (heat stored in the element, the
   mixing dead time). That is ``weld_base_c`` plus ``coast_s`` times the rate it was rising at
   when the SSR went off, or, if more, the heat of the last ``coast_s`` of SSR on-time at the
-  fastest rate full power has shown: a short burst at full power (autotune's relay) still has
-  its heat on the way when the reading has barely started to rise.
-- Low water: the bath must not heat faster than ``max_rate_c_s`` per unit of duty; with half
-  its water gone it heats about twice as fast.
+  fastest rate full power has shown. A rise faster than any heater of the range can make
+  (``STEP_RATE_C_S``: hot water or hot stones put in) moves the lowest point up instead, once
+  it has settled: heat poured in is not a welded SSR.
+- Low water: at full power throughout the last ``LOW_WATER_SPAN_S``, the bath must not heat
+  faster than ``max_rate_c_s``; with half its water gone it heats about twice as fast. The
+  threshold sits above the fastest full bath of the range, so a small bare bath on a big
+  element is not low water.
 
 The checks read a slow average of the reading (``SMOOTH_MS``), so that noise cannot trip them.
 """
 
 from .faults import HEATING_WATCH, LOW_WATER, SSR_WELDED
+from .limits import FASTEST_FULL_BATH_C_S, WATCH_MARGIN_C
 
 SAMPLE_MS = 2000
 SMOOTH_MS = 8000
 WATCH_DUTY = 0.8
+MIN_WATCH_S = 16  # a shorter window would judge the probe's own lag, not the heat
 WELD_MIN_OFF_MS = 10000
 RATE_WINDOW_S = 20  # the rate before a switch-off is measured over this
-LOW_WATER_MIN_DUTY = 0.5
+LOW_WATER_SPAN_S = 30
+FULL_DUTY = 0.95  # a sample counts as full power from this on-fraction
+# Faster than the fastest full bath heats at full power, with a margin: such a rise is heat
+# poured in. Judged on the lightly filtered reading over two samples (4 s).
+STEP_RATE_C_S = 0.25
+STEP_SETTLE_MS = 20000
+# A hold ends when the reading has turned up this much from its lowest point: the coast of
+# the heat given in one short window on the slowest bath of the range (17 L, 5 kg, 648 W)
+# is about 0.15 C, and the slow reading's noise about 0.02 C.
+HOLD_RISE_C = 0.1
+# With the bath model's slope known, a full-power minute must show this share of it. A lid
+# off takes up to a third of a weak heater's power and stones behind the water a quarter;
+# a probe in the air shows a quarter of the water's rise, after a fall.
+RAMP_CHECK_S = 60
+RAMP_SHARE = 0.4  # after a step, the weld check waits this long before its new baseline
 
 
 class HeatWatch:
     def __init__(self, watch_s=120, watch_rise_c=0.3, weld_base_c=0.3, coast_s=60,
-                 max_rate_c_s=0.15):
+                 max_rate_c_s=0.18, cutoff_c=60.0):
         self.watch_s = watch_s
         self.watch_rise_c = watch_rise_c
         self.weld_base_c = weld_base_c
         self.coast_s = coast_s
         self.max_rate_c_s = max_rate_c_s
+        self.cutoff_c = cutoff_c
         self.reset()
 
     def reset(self):
@@ -49,7 +85,31 @@ class HeatWatch:
         self._off_ms = 0  # how long the SSR has been off without a break
         self._off_min_c = None
         self._allowance_c = 0.0
+        self._step_ms = 0  # a step of poured-in heat is settling: the weld baseline follows
+        self._fast_c = None  # the lightly filtered reading at the last two samples
+        self._fast_prev_c = None
         self.full_rate_c_s = 0.0  # the fastest rise seen at full power since the reset
+        self.holding = False  # the heating watch holds the heater off until the heat shows
+        self._hold_ms = 0
+        self._hold_low_c = 0.0
+        self.ramp_k_c_s = 0.0  # the steepest full-power slope of this heat-up (the bath model's)
+        self._fresh = 1 << 30  # samples since a hold ended: no window reaches back past it
+        self._regain_c = None  # an episode is open until the reading is back at this
+        self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
+
+    def window_s(self):
+        """The heating watch's window now: ``watch_s``, or less when the highest recent
+        reading leaves less headroom to the cutoff than the fastest bath needs."""
+        top = self.smooth_c if self._regain_c is None or self._episode_c < self.smooth_c \
+            else self._episode_c
+        for i in range(1, self._n + 1):
+            t = self._temps[(self._pos - i) % len(self._temps)]
+            if t > top:
+                top = t
+        fastest = (self.cutoff_c + 1.0 - WATCH_MARGIN_C - top) / FASTEST_FULL_BATH_C_S
+        if fastest < MIN_WATCH_S:
+            fastest = MIN_WATCH_S
+        return fastest if fastest < self.watch_s else self.watch_s
 
     def update(self, dt, temp_c, heater_was_on):
         """Feed the reading after ``dt`` ms and whether the SSR was on during them; returns a
@@ -63,13 +123,30 @@ class HeatWatch:
             self.reset()
             return None
         self.smooth_c += (temp_c - self.smooth_c) * dt / (SMOOTH_MS + dt)
+        if self.holding:
+            code = self._hold_check(dt)
+            if code is not None:
+                return code
         code = self._weld_check(dt, heater_was_on)
         self._sample_ms += dt
         if heater_was_on:
             self._on_ms += dt
         if self._sample_ms >= SAMPLE_MS:
-            code = self._take_sample() or code
+            code = self._take_sample(temp_c) or code
         return code
+
+    def _hold_check(self, dt):
+        """While held off: the heat given must show as a rise, within ``watch_s``."""
+        if self.smooth_c < self._hold_low_c:
+            self._hold_low_c = self.smooth_c
+        if self.smooth_c - self._hold_low_c >= HOLD_RISE_C:
+            self.holding = False  # it shows: the probe is in water that takes the heat
+            self._fresh = 0  # windows judge only what comes after
+            return None
+        self._hold_ms += dt
+        if self._hold_ms >= self.watch_s * 1000:
+            return HEATING_WATCH
+        return None
 
     def _weld_check(self, dt, heater_was_on):
         if heater_was_on:
@@ -81,13 +158,17 @@ class HeatWatch:
             on_way = max(rate * self.coast_s, self.full_rate_c_s * self._on_s(self.coast_s))
             self._allowance_c = self.weld_base_c + on_way
         self._off_ms += dt
+        if self._step_ms > 0:  # poured-in heat settling: the baseline moves up with it
+            self._step_ms -= dt
+            self._off_min_c = self.smooth_c
+            return None
         if self.smooth_c < self._off_min_c:
             self._off_min_c = self.smooth_c
         if self._off_ms >= WELD_MIN_OFF_MS and self.smooth_c - self._off_min_c > self._allowance_c:
             return SSR_WELDED
         return None
 
-    def _take_sample(self):
+    def _take_sample(self, temp_c):
         size = len(self._temps)
         self._temps[self._pos] = self.smooth_c
         self._duties[self._pos] = self._on_ms / self._sample_ms
@@ -96,18 +177,90 @@ class HeatWatch:
             self._n += 1
         self._sample_ms = 0
         self._on_ms = 0
-        if self._n < size:
+        if self._fast_prev_c is not None and (
+                temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
+            self._step_ms = STEP_SETTLE_MS
+        self._fast_prev_c, self._fast_c = self._fast_c, temp_c
+        if self._fresh < 1 << 30:
+            self._fresh += 1
+        if self._regain_c is not None:
+            if not self.holding and temp_c >= self._regain_c:
+                self._regain_c = None  # back where the hold began: the episode is over
+            else:
+                self._episode_c += FASTEST_FULL_BATH_C_S * self._duties[(self._pos - 1) % size] \
+                    * SAMPLE_MS / 1000.0
+        return self._heating_watch() or self._low_water()
+
+    def _heating_watch(self):
+        size = len(self._temps)
+        back = int(self.window_s() * 1000 // SAMPLE_MS)
+        if back > size - 1:
+            back = size - 1
+        if self._n <= back or self._fresh <= back:
             return None
-        duty = sum(self._duties) / size
-        oldest = self._temps[self._pos]  # the ring is full: the next slot holds the oldest
-        if duty >= WATCH_DUTY and self.smooth_c - min(self._temps) < self.watch_rise_c:
-            return HEATING_WATCH
+        on = 0.0
+        low = self.smooth_c
+        for i in range(1, back + 1):
+            j = (self._pos - i) % size
+            on += self._duties[j]
+            if self._temps[j] < low:
+                low = self._temps[j]
+        low_then = self._temps[(self._pos - 1 - back) % size]
+        if low_then < low:
+            low = low_then
+        duty = on / back
         if duty >= WATCH_DUTY:
-            rate = (self.smooth_c - oldest) / ((size - 1) * SAMPLE_MS / 1000.0) / duty
+            if self.smooth_c - low < self.watch_rise_c or self._ramp_broke():
+                return self._start_hold(on)
+            rate = (self.smooth_c - low_then) / (back * SAMPLE_MS / 1000.0) / duty
             if rate > self.full_rate_c_s:
                 self.full_rate_c_s = min(rate, self.max_rate_c_s)
-        span_s = (size - 1) * SAMPLE_MS / 1000.0  # from the oldest sample to this one
-        if duty >= LOW_WATER_MIN_DUTY and (self.smooth_c - oldest) / span_s > self.max_rate_c_s * duty:
+        return None
+
+    def _ramp_broke(self):
+        """At full power for ``RAMP_CHECK_S``, the reading rose less than ``RAMP_SHARE`` of the
+        slope this heat-up has shown: the probe no longer sees the bath it was heating."""
+        size = len(self._temps)
+        back = RAMP_CHECK_S * 1000 // SAMPLE_MS
+        if self.ramp_k_c_s <= 0.0 or back > size - 1 or self._n <= back or self._fresh <= back:
+            return False
+        for i in range(1, back + 1):
+            if self._duties[(self._pos - i) % size] < FULL_DUTY:
+                return False
+        then = self._temps[(self._pos - 1 - back) % size]
+        return self.smooth_c - then < RAMP_SHARE * self.ramp_k_c_s * RAMP_CHECK_S
+
+    def _start_hold(self, on):
+        if self.holding:
+            return None
+        if self._regain_c is not None:
+            return HEATING_WATCH  # a second hold in one episode: nothing showed
+        self.holding = True
+        self._hold_ms = 0
+        self._hold_low_c = self.smooth_c
+        # Where the reading is now, not the slow average that still lags a fall behind it.
+        self._regain_c = self._fast_c if self._fast_c is not None else self.smooth_c
+        top = self.smooth_c
+        size = len(self._temps)
+        for i in range(1, self._n + 1):
+            t = self._temps[(self._pos - i) % size]
+            if t > top:
+                top = t
+        self._episode_c = top + FASTEST_FULL_BATH_C_S * on * SAMPLE_MS / 1000.0
+        return None
+
+    def _low_water(self):
+        size = len(self._temps)
+        back = LOW_WATER_SPAN_S * 1000 // SAMPLE_MS
+        if back > size - 1:
+            back = size - 1
+        if self._n <= back:
+            return None
+        for i in range(1, back + 1):
+            if self._duties[(self._pos - i) % size] < FULL_DUTY:
+                return None
+        then = self._temps[(self._pos - 1 - back) % size]
+        if (self.smooth_c - then) / (back * SAMPLE_MS / 1000.0) > self.max_rate_c_s:
             return LOW_WATER
         return None
 

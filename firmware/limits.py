@@ -23,3 +23,13 @@ PLAUSIBLE_WATER_MIN_C = -5.0
 PLAUSIBLE_WATER_MAX_C = 105.0
 PLAUSIBLE_BOARD_MIN_C = -10.0
 PLAUSIBLE_BOARD_MAX_C = 85.0
+
+# The fastest a *full* bath of the product's range heats at full power (3 L of water, no stones,
+# 1500 W at mains +10 %: 1815 W / 13 040 J/K = 0.139 C/s), rounded up. The heating watch sizes
+# its window from it, so no bath, setting or learnt model can make that check slower than the
+# fastest bath the product is sold for needs (issue 13).
+FASTEST_FULL_BATH_C_S = 0.15
+# The true water may pass the cutoff by this much at most, whatever fails: the heating watch
+# keeps this much of the headroom between the reading and the cutoff for heat already on its
+# way to the probe.
+WATCH_MARGIN_C = 1.0

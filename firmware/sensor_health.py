@@ -6,19 +6,20 @@ A lone bad read (a glitch) only turns the heater off for that tick. A fault latc
 trips in about 25 s, while a healthy wire with 0.5 % glitches would trip about once in
 140 000 eight-hour days.
 
-A frozen reading is a frame that stays bit-for-bit the same for ``frozen_ms`` while the heater
-is on for at least ``FROZEN_MIN_ON`` of that time: a live chip's noise and the heat both move it.
-That share is about a quiet hold's (5 %): a reading frozen a step below the target
-lets the PID creep the duty up, and a higher share let such a bath heat for 10 minutes.
+A frozen reading is a frame that stays bit-for-bit the same for ``frozen_ms``, in any state
+and at any duty. A live MAX31855's noise (sigma about 0.1 C on 0.25 C steps) moves its
+14-bit reading: at the worst, a true value in the middle of a step, a read stays on the same
+step with a chance of 0.79, so 120 reads (30 s) in a row come once in 2e12 tries, about once
+in 50 million 8-hour days. An earlier version also asked for the heater to be on; at a hold
+just above the target the duty is 0, and a chip frozen there hid a welded SSR (issue 13).
 """
 
 WINDOW_READS = 120  # 30 s at 4 reads a second
 WINDOW_BAD = 10
-FROZEN_MIN_ON = 0.05
 
 
 class SensorHealth:
-    def __init__(self, in_a_row=4, frozen_ms=60000):
+    def __init__(self, in_a_row=4, frozen_ms=30000):
         self.in_a_row = in_a_row
         self.frozen_ms = frozen_ms
         self._ring = bytearray(WINDOW_READS)  # 1 where a read was bad
@@ -27,7 +28,6 @@ class SensorHealth:
         self.bad_in_a_row = 0
         self._same_frame = None
         self._same_ms = 0
-        self._same_on_ms = 0
 
     def _record(self, bad):
         old = self._ring[self._pos]
@@ -45,7 +45,7 @@ class SensorHealth:
         """Whether the rate of bad reads, rather than a run of them, is what tripped."""
         return self.bad_in_a_row < self.in_a_row
 
-    def good_read(self, frame, dt, heater_on):
+    def good_read(self, frame, dt):
         """Count a good read ``dt`` ms after the last; True when the reading has frozen. Runs
         every tick: kept lean."""
         pos = self._pos
@@ -58,12 +58,9 @@ class SensorHealth:
         if frame != self._same_frame:  # the usual case: noise moves a live chip's frame
             self._same_frame = frame
             self._same_ms = 0
-            self._same_on_ms = 0
             return False
         self._same_ms += dt
-        if heater_on:
-            self._same_on_ms += dt
-        return self._same_ms >= self.frozen_ms and self._same_on_ms >= FROZEN_MIN_ON * self._same_ms
+        return self._same_ms >= self.frozen_ms
 
     def reset(self):
         self.__init__(self.in_a_row, self.frozen_ms)

@@ -12,7 +12,11 @@ from .firmware.errors import SettingError
 from .firmware.units import c_to_f, parse_temperature
 from .firmware.limits import DEFAULT_CUTOFF_C
 from .session import emit_json
+from .sim.family import BATH_HELP, describe, outside_range, parse_bath
+from .sim import fault_envelope
+from .sim.family import bath_family
 from .sim.faults import FAULT_KINDS, parse_fault
+from .sim.plant import PlantParams
 from .sim.micropython_runtime import MicroPythonMissing
 from .sim.runner import CONTROLLERS, RUNTIMES, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
@@ -37,18 +41,39 @@ def _target_option(f):
         help="Setpoint, e.g. 130F or 54.4C (a bare number is C). Default: 130F.")(f)
 
 
-def _fault_option(ctx, param, spec):
-    """``--fault NAME@SECONDS`` as ``(FaultKind, seconds)``, or a usage error naming the faults."""
-    if spec is None:
-        return None
+def _fault_option(ctx, param, specs):
+    """``--fault NAME@SECONDS`` (repeatable) as ``[(FaultKind, seconds)]``, or a usage error
+    naming the faults."""
     try:
-        return parse_fault(spec)
+        return [parse_fault(spec) for spec in specs]
     except ValueError as e:
         raise click.BadParameter(str(e))
 
 
-def _resolve(scenario_name, target):
+def _bath_option(ctx, param, spec):
+    """``--bath water_l=3,...`` as ``PlantParams``, or None for the scenario's own bath."""
+    if spec is None:
+        return None
+    try:
+        return parse_bath(spec)
+    except ValueError as e:
+        raise click.BadParameter(str(e))
+
+
+def bath_option(f):
+    return click.option(
+        "--bath", "bath", metavar="NAME=VALUE,...", callback=_bath_option, default=None,
+        help="Run on this bath instead of the reference one: " + BATH_HELP + ".")(f)
+
+
+def _resolve(scenario_name, target, bath=None):
     scenario = SCENARIOS[scenario_name]
+    if bath is not None:
+        scenario = dataclasses.replace(scenario, plant=bath)
+        out = outside_range(bath)
+        if out:
+            click.echo("note: %s is outside the product's range of baths" % ", ".join(out),
+                       err=True)
     if target is not None:
         try:
             target_c = parse_temperature(target, "C")
@@ -71,20 +96,22 @@ def _resolve(scenario_name, target):
 @_target_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the run to this PNG file.")
-@click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option,
-              help="Break something at that time, e.g. ssr-welded@1800. "
+@click.option("--fault", "fault", metavar="NAME@SECONDS", callback=_fault_option, multiple=True,
+              help="Break something at that time, e.g. ssr-welded@1800; repeat it for a "
+                   "double fault (--fault frozen@889 --fault ssr-welded@1200). "
                    "`stoneheat sim faults --help` lists the faults.")
+@bath_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, as_json):
+def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
     controller measured. `full power` is the time the same bath needs at 100 % power: no
     controller can be faster.
     """
-    sc = _resolve(scenario, target)
+    sc = _resolve(scenario, target, bath)
     try:
-        result, trace = run(sc, controller, seed, fault=fault, record=bool(plot_path),
+        result, trace = run(sc, controller, seed, faults=fault, record=bool(plot_path),
                             runtime=runtime)
     except (ValueError, MicroPythonMissing) as e:
         raise click.UsageError(str(e))
@@ -111,6 +138,7 @@ def _describe(r, sc):
     sp = r["setpoint_c"]
     lines = [
         "%s: %s" % (r["scenario"], sc.description),
+        "bath %s" % describe(sc.plant),
         "controller %s on %s, seed %d: %.1f h simulated in %.2f s"
         % (r["controller"], r["runtime"], r["seed"], r["sim_s"] / 3600.0, r["wall_s"]),
         "",
@@ -181,10 +209,11 @@ BENCH_COLUMNS = (
                    "bath, and print the worst case of each figure per controller.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Processes to share the runs with --plants (default: one per CPU).")
+@bath_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON list of run results (with --plants, each names its bath "
                    "in `plant`).")
-def bench_cmd(seed, scenarios, controllers, plants, jobs, as_json):
+def bench_cmd(seed, scenarios, controllers, plants, jobs, bath, as_json):
     """Every scenario under every controller, side by side, on the same bath and seed.
 
     `ready/fp` is the time to ready divided by the full-power time of the same bath;
@@ -195,6 +224,9 @@ def bench_cmd(seed, scenarios, controllers, plants, jobs, as_json):
     worst case over the family and the bath it came from.
     """
     if plants is not None:
+        if bath is not None:
+            raise click.UsageError("--bath does not go with --plants (the family brings its "
+                                   "baths)")
         if scenarios:
             raise click.UsageError("--scenario does not go with --plants (the family runs "
                                    "the `stones` scenario)")
@@ -202,16 +234,17 @@ def bench_cmd(seed, scenarios, controllers, plants, jobs, as_json):
         return
     if jobs is not None:
         raise click.UsageError("--jobs goes with --plants")
-    jobs = [(s, c) for s in (scenarios or SCENARIOS) for c in (controllers or CONTROLLERS)]
+    chosen = {name: _resolve(name, None, bath) for name in (scenarios or SCENARIOS)}
+    jobs = [(s, c) for s in chosen for c in (controllers or CONTROLLERS)]
     results = []
     if sys.stderr.isatty():  # progress for a person; nothing for a pipe or a log
         with click.progressbar(jobs, label="simulating", file=sys.stderr,
                                item_show_func=lambda j: j and "%s/%s" % j) as bar:
             for scenario, controller in bar:
-                results.append(run(SCENARIOS[scenario], controller, seed)[0])
+                results.append(run(chosen[scenario], controller, seed)[0])
     else:
         for scenario, controller in jobs:
-            results.append(run(SCENARIOS[scenario], controller, seed)[0])
+            results.append(run(chosen[scenario], controller, seed)[0])
     if as_json:
         emit_json(results)
         return
@@ -274,52 +307,125 @@ def bench_verdict(results):
     return "\n".join(lines)
 
 
-FAULT_WATCH_S = 20 * MINUTE
+def _settings_option(ctx, param, pairs):
+    """``--setting NAME=VALUE`` (repeatable) as a dict the firmware's own bounds accept."""
+    from .firmware.settings import Settings
+
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise click.BadParameter("%r: say NAME=VALUE" % pair)
+        values[name.strip()] = text.strip()
+    try:
+        return dict(Settings(values).values) if values else None
+    except SettingError as e:
+        raise click.BadParameter(str(e))
 
 
-def fault_matrix_row(result):
-    """One row of the fault matrix (DESIGN.md's fields, and whether it ended safe)."""
-    ok = (result["code"] == result["expected_code"] and result["heater_off"]
-          and result["max_water_after_fault_c"] is not None
-          and result["max_water_after_fault_c"] <= DEFAULT_CUTOFF_C + 1.0)
-    return {"fault": result["fault"], "at_s": result["fault_at_s"], "code": result["code"],
-            "expected_code": result["expected_code"],
-            "detect_latency_s": result["detect_latency_s"],
-            "max_water_c": result["max_water_after_fault_c"],
-            "heater_off": result["heater_off"], "safe": ok}
+def _fault_row_text(r, where):
+    lat = r["detect_latency_s"]
+    return "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
+        r["fault"], r.get("moment", "-"), r["code"] or "-",
+        "-" if lat is None else "%.1f s" % lat,
+        "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
+        "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO", where)
 
 
 @sim.command("faults", epilog="Faults:\n\n\b\n" + "\n".join(
-    "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()))
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--at", "at_s", type=click.FloatRange(0, 4 * HOUR), default=None,
-              help="When every fault happens (s into a heat-up). Default: 1800 s, at hold, "
-                   "but 300 s, mid heat-up, for element-open and low-water.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON list, one object per fault.")
-def faults_cmd(seed, at_s, as_json):
-    """Inject every fault of the matrix into a heat-up, one run each, and report what happened.
+    "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()) + "\n\nDouble faults:\n\n\b\n"
+    + "\n".join("  %s" % name for name, _, _ in fault_envelope.DOUBLE_FAULTS)
+    + "\n\nMoments:\n\n\b\n  " + ", ".join(fault_envelope.MOMENTS))
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="Seed of the sensor noise and, with --plants, of the family of baths.")
+@click.option("--plants", type=click.IntRange(1, 1000), default=None, metavar="N",
+              help="Run the matrix on a seeded family of N baths of the product's range and "
+                   "print, per fault, the worst case and the bath and moment it came from.")
+@bath_option
+@click.option("--moment", "moments", multiple=True, type=click.Choice(fault_envelope.MOMENTS),
+              help="Only at these moments (repeatable). Default: every moment.")
+@click.option("--fault", "names", multiple=True,
+              type=click.Choice(list(FAULT_KINDS) + [d[0] for d in fault_envelope.DOUBLE_FAULTS]),
+              help="Only these faults (repeatable). Default: all, and the double faults.")
+@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
+              callback=_settings_option,
+              help="Run with this firmware setting (repeatable), e.g. watch_s=240: the matrix "
+                   "must stay safe at each end of every safety setting's range.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes to share the runs (default: one per CPU).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON list: one object per run, or with --plants one per fault.")
+def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
+    """Break each part in turn, at every moment of a day, and report whether it ended safe.
 
-    Each run heats the reference bath to 130 F; the fault happens (see --at) and the run goes
-    on 20 minutes more. `safe` means the expected code was latched, the heater ended off, and
-    the true water never passed the cutoff + 1 C (61 C).
+    Every fault of the matrix (and the named double faults) is injected into a heat-up of a
+    bath to 130 F at each moment: mid heat-up, at hold (READY), just after 1.5 kg of cold
+    stones, just after 1 L of cold water, with the lid off. Each run goes on 20 minutes after
+    the fault. `safe` means the expected code latched, the heater ended off, and the true
+    water never passed the cutoff + 1 C (61 C at the defaults).
+
+    \b
+    Examples:
+      stoneheat sim faults                        the reference bath, every moment
+      stoneheat sim faults --plants 50 --json     50 baths of the product's range
+      stoneheat sim faults --bath water_l=3,heater_w=1500,mains=1.1 --moment ready
+      stoneheat sim faults --plants 8 --setting watch_s=240
     """
-    rows = []
-    for kind in FAULT_KINDS.values():
-        when = kind.matrix_at_s if at_s is None else at_s
-        scenario = dataclasses.replace(SCENARIOS["heatup"], duration_s=when + FAULT_WATCH_S)
-        result, _ = run(scenario, "firmware", seed, fault=(kind, when))
-        rows.append(fault_matrix_row(result))
+    if plants is not None and bath is not None:
+        raise click.UsageError("--bath does not go with --plants (the family brings its baths)")
+    baths = bath_family(plants, seed) if plants is not None else [bath or PlantParams()]
+    doubles = [d for d in fault_envelope.DOUBLE_FAULTS if not names or d[0] in names]
+    singles = fault_envelope.single_specs(names or None)
+    specs = singles + doubles
+    if not specs:
+        raise click.UsageError("no fault chosen")
+    job_list = fault_envelope.jobs_for(baths, moments or fault_envelope.MOMENTS, specs,
+                                       settings, seed, doubles=False)
+    tty = sys.stderr.isatty()  # progress for a person; a line now and then for a log
+    bar = (click.progressbar(length=len(job_list), label="%d runs" % len(job_list),
+                             file=sys.stderr) if tty else contextlib.nullcontext())
+
+    def progress(done, total):
+        if tty:
+            bar.update(1)
+        elif done % 100 == 0 or done == total:
+            click.echo("%d/%d runs" % (done, total), err=True)
+
+    with bar:
+        rows = fault_envelope.run_jobs(job_list, jobs, progress)
+    if plants is not None:
+        rows = fault_envelope.worst_by_fault(rows)
     if as_json:
         emit_json(rows)
+    else:
+        _print_fault_rows(rows, plants, seed)
+    if not all(r["safe"] for r in rows):
+        click.echo("NOT SAFE: %s" % ", ".join(sorted({r["fault"] for r in rows if not r["safe"]})),
+                   err=True)
+
+
+def _print_fault_rows(rows, plants, seed):
+    head = "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
+        "fault", "moment", "detected", "latency", "max water", "off", "safe",
+        "where" if plants is not None else "")
+    if plants is not None:
+        click.echo("worst case over %d baths (family seed %d) and every moment\n" % (plants, seed))
+        click.echo(head)
+        for r in rows:
+            at = r["max_water_at"]
+            row = dict(r, code="/".join(c or "none" for c in r["codes"]),
+                       moment=at["moment"] if at else "-")
+            where = describe(PlantParams(**_params(at["plant"]))) if at else ""
+            click.echo(_fault_row_text(row, where + (
+                "" if r["safe"] else "  (%d of %d runs unsafe)" % (r["unsafe"], r["runs"]))))
         return
-    click.echo("%-14s %6s %-20s %-20s %9s %9s %4s %5s" % (
-        "fault", "at", "detected", "expected", "latency", "max water", "off", "safe"))
+    click.echo(head)
     for r in rows:
-        click.echo("%-14s %6s %-20s %-20s %9s %9s %4s %5s" % (
-            r["fault"], "%.0f s" % r["at_s"], r["code"] or "-", r["expected_code"],
-            "-" if r["detect_latency_s"] is None else "%.2f s" % r["detect_latency_s"],
-            "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
-            "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO"))
+        click.echo(_fault_row_text(r, ""))
+
+
+def _params(plant):
+    return {k: v for k, v in plant.items()}
 
 
 @sim.command("serve")
@@ -330,8 +436,9 @@ def faults_cmd(seed, at_s, as_json):
               help="Also write the port's path to this file once the heater answers.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the sensor noise.")
-@click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option,
-              help="Break something that many simulated seconds after start, e.g. tc-open@600.")
+@click.option("--fault", metavar="NAME@SECONDS", callback=_fault_option, multiple=True,
+              help="Break something that many simulated seconds after start, e.g. tc-open@600 "
+                   "(repeatable).")
 @click.option("--runtime", type=click.Choice(RUNTIMES), default="cpython", show_default=True,
               help="Run the firmware's main loop in this process, or in the real micropython "
                    "interpreter (software in the loop).")

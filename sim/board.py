@@ -29,8 +29,8 @@ class ScaledClock:
 
 
 class SimulatedBoard:
-    def __init__(self, port, clock, plant=None, chip=None, fault=None):
-        """``fault``: ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``, or None."""
+    def __init__(self, port, clock, plant=None, chip=None, fault=()):
+        """``fault``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``."""
         self.port = port
         self.clock = clock
         self.plant = plant if plant is not None else BathPlant(dt_s=DT_S)
@@ -38,7 +38,7 @@ class SimulatedBoard:
         self.ssr_on = False
         self.relay_on = False
         self.wiring = None
-        self._fault = fault
+        self._faults = sorted(fault or (), key=lambda f: f[1])
         self._plant_s = 0.0
         self._board_c = self.plant.ambient_c + self.plant.params.board_above_ambient_c
         self.on_tick = None  # called after every tick (the serve command reports changes)
@@ -79,9 +79,8 @@ class SimulatedBoard:
         target_s = self.clock.now_s()
         step = self.plant.step
         while self._plant_s + DT_S <= target_s:
-            if self._fault is not None and self._plant_s >= self._fault[1]:
-                self.wiring = inject(self._fault[0], self.plant, self.chip)
-                self._fault = None
+            while self._faults and self._plant_s >= self._faults[0][1]:
+                self.wiring = inject(self._faults.pop(0)[0], self.plant, self.chip) or self.wiring
             step(self.powered)
             self._plant_s += DT_S
 

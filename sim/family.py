@@ -44,3 +44,60 @@ def describe(params):
 def as_dict(params):
     """The varied parameters of a bath, for JSON."""
     return {name: getattr(params, name) for name, _, _ in RANGES}
+
+
+# ``--bath`` names (issue 13): the short name a user types, the PlantParams field, and the
+# widest value the simulator accepts. The product's range is RANGES; a bath outside it runs
+# (a what-if), and ``outside_range`` says so.
+BATH_NAMES = (
+    ("water_l", "water_l", 0.5, 50.0),
+    ("stones_kg", "stones_kg", 0.0, 20.0),
+    ("heater_w", "heater_w", 100.0, 5000.0),
+    ("mains", "mains_factor", 0.5, 1.5),
+    ("probe_tau_s", "probe_tau_s", 0.25, 60.0),
+    ("mixing_s", "mixing_delay_s", 0.25, 120.0),
+)
+BATH_HELP = ("water_l=L,stones_kg=KG,heater_w=W,mains=FACTOR,probe_tau_s=S,mixing_s=S "
+             "(any subset; the rest from the reference bath: 6 L, 3 kg, 1200 W, mains 1.0, "
+             "probe 3 s, mixing 15 s)")
+
+
+def parse_bath(spec, base=None):
+    """``'water_l=3,heater_w=1500'`` to ``PlantParams``; ValueError naming what is wrong."""
+    base = base if base is not None else PlantParams()
+    fields = {short: (name, low, high) for short, name, low, high in BATH_NAMES}
+    changes = {}
+    for part in str(spec).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, text = part.partition("=")
+        key = key.strip()
+        if key not in fields:
+            raise ValueError("unknown bath parameter %r; choose from %s"
+                             % (key, ", ".join(f[0] for f in BATH_NAMES)))
+        if not sep:
+            raise ValueError("give %s a value: %s=NUMBER" % (key, key))
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("%s=%r is not a number" % (key, text))
+        name, low, high = fields[key]
+        if not (low <= value <= high):  # also refuses NaN
+            raise ValueError("%s must be between %g and %g" % (key, low, high))
+        if name in changes:
+            raise ValueError("%s is given twice" % key)
+        changes[name] = value
+    if not changes:
+        raise ValueError("say which bath, e.g. water_l=3,heater_w=1500")
+    return base.with_changes(**changes)
+
+
+def outside_range(params):
+    """The parameters of ``params`` outside the product's range, as ``name=value`` strings."""
+    out = []
+    for name, low, high in RANGES:
+        value = getattr(params, name)
+        if not (low <= value <= high):
+            out.append("%s=%g" % (name, value))
+    return out

@@ -96,11 +96,12 @@ class Trace:
         return (i + 1) * DT_S
 
 
-def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, fault=None,
+def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, faults=(),
         glitch_rate=0.0, record=False, runtime="cpython"):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
-    ``fault`` is ``(FaultKind, seconds)`` from ``sim.faults.parse_fault``: what breaks, and when.
+    ``faults``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``: what breaks, and
+    when (several for a double fault; the first one due is the one the figures are taken from).
     ``glitch_rate`` is the share of reads that a healthy wire still gets wrong. The trace always
     holds the water and the heater; ``record`` adds the measured temperature and the duty, which
     only a plot needs. ``runtime="micropython"`` runs the firmware's main loop in the real
@@ -108,14 +109,14 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
     """
     ctrl = make_controller(controller, scenario, seed, settings, runtime)
     try:
-        return _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
-                    runtime, ctrl)
+        return _run(scenario, controller, seed, sensor_noise_c,
+                    sorted(faults, key=lambda f: f[1]), glitch_rate, record, runtime, ctrl)
     finally:
         if runtime == "micropython":
             ctrl.close()
 
 
-def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record, runtime, ctrl):
+def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, record, runtime, ctrl):
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
     sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c, glitch_rate=glitch_rate)
@@ -134,7 +135,8 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
     now = TICKS_START
     ev = 0
     next_event_s = events[0].t_s if events else float("inf")
-    fault_at_s = fault[1] if fault is not None else float("inf")
+    pending = list(injected)
+    fault_at_s = pending[0][1] if pending else float("inf")
     fault_i = None
     wiring = None  # "ssr-welded" or "element-open" once injected
     # The firmware's own READY and its time-to-ready estimate, once a simulated second.
@@ -154,10 +156,10 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
                 events[ev].apply(plant)
                 ev += 1
             next_event_s = events[ev].t_s if ev < len(events) else float("inf")
-        if t_s >= fault_at_s:
-            wiring = inject(fault[0], plant, sensor)
-            fault_i = i
-            fault_at_s = float("inf")
+        while t_s >= fault_at_s:
+            wiring = inject(pending.pop(0)[0], plant, sensor) or wiring
+            fault_i = i if fault_i is None else fault_i
+            fault_at_s = pending[0][1] if pending else float("inf")
         powered = tick(now, frame(plant.probe_c, board_c)) and ctrl.relay_on
         if wiring is not None:
             powered = element_powered(wiring, powered, ctrl.relay_on)
@@ -212,9 +214,9 @@ def _run(scenario, controller, seed, sensor_noise_c, fault, glitch_rate, record,
         rec = metrics.settle_time_s(water, DT_S, sp, disturbance_i, nxt)
         result["recovery_s"] = rec
         result["recovery_full_power_s"] = recovery_fp_s
-    if fault is not None:
+    if injected:
         outputs_off = not ctrl.heater_on and not ctrl.relay_on and not powered
-        result.update(_fault_figures(fault, fault_i, faults, water, outputs_off))
+        result.update(_fault_figures(injected, fault_i, faults, water, outputs_off))
     result["wall_s"] = round(time.perf_counter() - wall0, 3)
     return result, trace
 
@@ -241,11 +243,13 @@ def _estimate_error(estimates, ready_i):
     return round(worst, 3)
 
 
-def _fault_figures(fault, fault_i, faults, water, outputs_off):
+def _fault_figures(injected, fault_i, faults, water, outputs_off):
     """What the fault matrix reports: what was detected, how fast, how hot, and whether the run
-    ended with the heater off: SSR and safety relay commanded off, and no power flowing."""
-    kind, at_s = fault
-    figures = {"fault": kind.name, "fault_at_s": at_s, "expected_code": kind.expected_code,
+    ended with the heater off: SSR and safety relay commanded off, and no power flowing. Times
+    count from the first fault; several are named ``first+second``."""
+    kind, at_s = injected[0]
+    figures = {"fault": "+".join(k.name for k, _ in injected), "fault_at_s": at_s,
+               "expected_code": kind.expected_code,
                "code": None, "detect_latency_s": None, "max_water_after_fault_c": None,
                "heater_off": outputs_off}
     if fault_i is None:  # the run ended before the fault was due

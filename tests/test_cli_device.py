@@ -172,7 +172,7 @@ def test_config_history_watch_info(served):
 
 
 def test_a_fault_is_reported_with_advice_and_reset_waits_until_safe(tmp_path):
-    served = start_serve(tmp_path, "--fault", "tc-open@60")
+    served = start_serve(tmp_path, "--fault", "tc-open@600")
     try:
         assert served.cli("set", "130F").returncode == 0
         waited = served.cli("wait-ready", "--timeout", "60", "--interval", "0.1")

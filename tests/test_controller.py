@@ -47,7 +47,7 @@ def test_heating_then_ready_after_hold_in_band():
     assert ctrl.state == HEATING and ctrl.heater_on and ctrl.relay_on
     # Water rises as water does (0.04 C/s), then holds 40 s in the band.
     now = _feed(ctrl, [30.0 + 0.01 * i for i in range(4 * 607)], now)
-    _feed(ctrl, [54.3] * (40 * 4), now)
+    _feed(ctrl, [54.3 + 0.25 * (i % 2) for i in range(40 * 4)], now)  # a live chip's noise
     assert ctrl.state == READY and ctrl.fault is None
 
 
@@ -55,7 +55,7 @@ def test_ready_falls_back_to_heating_when_water_cools():
     ctrl = HeaterController()
     now = _feed(ctrl, [54.4] * 4)
     ctrl.start()
-    now = _feed(ctrl, [54.4] * 200, now)
+    now = _feed(ctrl, [54.4 + 0.25 * (i % 2) for i in range(200)], now)  # a live chip's noise
     assert ctrl.state == READY
     _feed(ctrl, [52.5] * 40, now)
     assert ctrl.state == HEATING
@@ -192,14 +192,26 @@ def test_a_frozen_reading_while_heating_latches():
         if ctrl.state == FAULT:
             break
     assert ctrl.fault == faults.SENSOR_FROZEN
-    # 60 s after the first of the identical frames (8 of them were fed before the loop).
-    assert 59.5 <= (i + 8) / 4 <= 60.5
+    # frozen_s (30 s) after the first of the identical frames (8 of them were fed before).
+    assert 29.5 <= (i + 8) / 4 <= 30.5
 
 
-def test_a_steady_reading_while_idle_is_not_frozen():
-    ctrl = HeaterController()
-    _feed(ctrl, [22.0] * (4 * 600))
+def test_a_steady_but_live_reading_while_idle_is_not_frozen():
+    from stoneheat.sim.sensor import SimulatedMax31855
+
+    chip = SimulatedMax31855(seed=3)  # the chip's own noise, at a temperature that never moves
+    ctrl, now = HeaterController(), 0
+    for _ in range(4 * 3600):
+        ctrl.tick(now, chip.frame(22.0, 25.0))
+        now = ticks_add(now, 250)
     assert ctrl.fault is None
+
+
+def test_an_identical_frame_while_idle_is_frozen_whatever_the_duty():
+    # At duty 0 (idle, or a hold just above the target) a stuck chip once hid a welded SSR.
+    ctrl = HeaterController()
+    _feed(ctrl, [22.0] * (4 * 31))
+    assert ctrl.state == FAULT and ctrl.fault == faults.SENSOR_FROZEN
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 200.0, 39.9, 57.1, "hot", None])

@@ -35,7 +35,7 @@ def _params():
 @pytest.mark.parametrize("name", list(_params()))
 def test_fault_is_detected_and_ends_safe(name):
     kind = FAULT_KINDS[name]
-    r, _ = run(_scenario(kind.matrix_at_s), "firmware", seed=0, fault=(kind, kind.matrix_at_s))
+    r, _ = run(_scenario(kind.matrix_at_s), "firmware", seed=0, faults=[(kind, kind.matrix_at_s)])
     assert r["code"] == r["expected_code"]
     assert r["detect_latency_s"] <= LATENCY_S.get(name, 1.0)
     assert r["heater_off"]
@@ -52,7 +52,7 @@ def test_bad_fault_specs_are_refused(spec, message):
 
 
 def test_fault_before_the_run_ends_only_when_due():
-    r, _ = run(SCENARIO, "firmware", fault=parse_fault("tc-open@99999"))
+    r, _ = run(SCENARIO, "firmware", faults=[parse_fault("tc-open@99999")])
     assert r["code"] is None and r["detect_latency_s"] is None and r["faults"] == []
 
 

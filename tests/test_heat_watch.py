@@ -13,16 +13,45 @@ def _drive(watch, temps, on, dt=250):
     return code
 
 
-def test_full_power_with_no_rise_trips_the_heating_watch_within_its_window():
+def test_full_power_with_no_rise_holds_the_heater_then_trips_the_heating_watch():
     w = HeatWatch()
-    temps = [40.0 - 0.001 * i for i in range(4 * 200)]
-    code = None
+    temps = [40.0 - 0.001 * i for i in range(4 * 400)]
+    code, held_at = None, None
     for i, t in enumerate(temps):
-        code = w.update(250, t, True)
+        code = w.update(250, t, held_at is None)
+        if w.holding and held_at is None:
+            held_at = i / 4
         if code:
             break
+    assert 120 <= held_at <= 125  # the whole window: at 40 C the cutoff is far
     assert code == faults.HEATING_WATCH
-    assert 120 <= i / 4 <= 125
+    assert 120 <= i / 4 - held_at <= 125  # nothing showed while held off for watch_s
+
+
+def test_near_the_cutoff_the_window_is_what_the_fastest_bath_allows():
+    # From 54.4 C the fastest full bath of the range (0.15 C/s) reaches the cutoff (60 C) less
+    # the margin in (60 - 54.4) / 0.15 = 37 s: the window, whatever watch_s says. It holds
+    # once the SSR has been on for 80 % of it.
+    w = HeatWatch(watch_s=240)
+    _drive(w, [54.4] * (4 * 240), False)
+    for i in range(4 * 100):
+        w.update(250, 54.4 - 0.01 * i, True)
+        if w.holding:
+            break
+    assert 28 <= i / 4 <= 32
+
+
+def test_a_rise_while_held_ends_the_hold():
+    w = HeatWatch()
+    _drive(w, [54.4] * (4 * 240), False)
+    t = 54.4
+    while not w.holding:
+        t -= 0.02
+        assert w.update(250, t, True) is None
+    for _ in range(4 * 20):  # the heat given shows: up 0.8 C in 20 s
+        t += 0.01
+        assert w.update(250, t, False) is None
+    assert not w.holding
 
 
 def test_full_power_with_a_normal_rise_is_fine():

@@ -92,7 +92,7 @@ def test_settings_reach_the_micropython_firmware_through_its_console():
     from stoneheat.firmware.settings import Settings
 
     changed = Settings({"kp": 0.9, "ti_s": 1500.0, "ready_band_c": 0.3, "auto_off_h": 12.0,
-                        "watch_s": 300.0, "cal_offset_c": 0.25, "derivative_filter_s": 20.0})
+                        "watch_s": 200.0, "cal_offset_c": 0.25, "derivative_filter_s": 20.0})
     cp, _ = run(SCENARIOS["heatup"], "firmware", seed=1, settings=changed)
     mp, _ = run(SCENARIOS["heatup"], "firmware", seed=1, settings=changed, runtime="micropython")
     assert abs(mp["ready_s"] - cp["ready_s"]) <= 0.02 * cp["ready_s"]

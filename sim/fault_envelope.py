@@ -1,0 +1,165 @@
+"""The fault matrix over the product's whole range (issue 13): every fault, at every moment of
+a therapist's day, on every bath of a seeded family, and the named double faults.
+
+A moment is a scenario built for the bath at hand, so that "at hold" is at hold on a 17 L bath
+at 800 W as much as on a 3 L bath at 1500 W: the bath's own full-power time sets the clock.
+Each run goes on ``WATCH_S`` after the fault; the row is safe when the expected code (or, for a
+double fault, one of the codes that stop it) latched, the heater ended off, and the true water
+never passed the cutoff + 1 C.
+"""
+
+import dataclasses
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from ..firmware import faults as codes
+from ..firmware.limits import DEFAULT_CUTOFF_C
+from ..firmware.settings import Settings
+from .family import as_dict, bath_family
+from .faults import FAULT_KINDS
+from .plant import BathPlant
+from .runner import DT_S, run
+from .scenarios import SCENARIOS, Event, SETPOINT_130F_C
+
+WATCH_S = 1200.0  # how long each run goes on after the fault
+MARGIN_ABOVE_CUTOFF_C = 1.0  # the true water may pass the cutoff by this much at most
+
+# When each moment happens on a bath whose full-power heat-up takes ``fp`` seconds, and what
+# the day does then. The fault comes ``FAULT_AFTER_S`` after the event, when its effect is
+# under way (the probe has not yet seen the stones, the top-up has mixed in).
+FAULT_AFTER_S = 20.0
+MOMENTS = ("heatup", "ready", "stones", "topup", "lid")
+
+
+def _hold_s(fp):
+    return 1.5 * fp + 900.0
+
+
+def moment_events(moment, fp):
+    """(fault time, day events) for ``moment`` on a bath of full-power time ``fp``."""
+    if moment == "heatup":
+        return 0.5 * fp, ()
+    t = _hold_s(fp)
+    if moment == "ready":
+        return t, ()
+    if moment == "stones":
+        return t + FAULT_AFTER_S, (Event(t, "stones_in", 1.5, 22.0),)
+    if moment == "topup":
+        return t + FAULT_AFTER_S, (Event(t, "water_in", 1.0, 20.0),)
+    if moment == "lid":
+        return t + 60.0, (Event(t, "lid_off"), Event(t + 600.0, "lid_on"))
+    raise ValueError("unknown moment %r (choose from %s)" % (moment, ", ".join(MOMENTS)))
+
+
+# The named double faults: (name, [(fault, seconds after the first)], codes that end it safe).
+DOUBLE_FAULTS = (
+    # The chip freezes, then the SSR welds: at duty 0 nothing moves but the frozen check.
+    ("frozen+ssr-welded", (("frozen", 0.0), ("ssr-welded", 10.0)),
+     (codes.SENSOR_FROZEN,)),
+    # One leak: the bath runs low and leaves the probe above the water.
+    ("low-water+probe-out", (("low-water", 0.0), ("probe-out", 0.0)),
+     (codes.HEATING_WATCH, codes.LOW_WATER)),
+)
+
+
+def base_scenario(params, setpoint_c=SETPOINT_130F_C):
+    return dataclasses.replace(SCENARIOS["heatup"], plant=params, setpoint_c=setpoint_c)
+
+
+def full_power_s(params, setpoint_c=SETPOINT_130F_C):
+    return BathPlant(params, DT_S).full_power_time_s(setpoint_c - 0.5)
+
+
+def one_run(job):
+    """One row: ``job`` = (params, moment, fault spec, settings values or None, seed)."""
+    params, moment, spec, settings, seed = job
+    name, steps, expected = spec
+    sp = SETPOINT_130F_C
+    if settings is not None:
+        sp = min(max(sp, settings.get("setpoint_min_c", sp)), settings.get("setpoint_max_c", sp))
+    fp = full_power_s(params, sp)
+    at_s, events = moment_events(moment, fp)
+    scenario = dataclasses.replace(base_scenario(params, sp), events=events,
+                                   duration_s=at_s + WATCH_S)
+    injected = [(FAULT_KINDS[k], at_s + dt) for k, dt in steps]
+    result, _ = run(scenario, "firmware", seed, settings=Settings(settings) if settings else None,
+                    faults=injected)
+    cutoff = Settings(settings)["cutoff_c"] if settings else DEFAULT_CUTOFF_C
+    hottest = result["max_water_after_fault_c"]
+    safe = (result["code"] in expected and result["heater_off"] and hottest is not None
+            and hottest <= cutoff + MARGIN_ABOVE_CUTOFF_C)
+    return {"fault": name, "moment": moment, "at_s": round(at_s, 2), "code": result["code"],
+            "expected": list(expected), "detect_latency_s": result["detect_latency_s"],
+            "max_water_c": hottest, "heater_off": result["heater_off"], "safe": safe,
+            "plant": as_dict(params), "faults": result["faults"]}
+
+
+# A loose connector that happens to fail 4 reads in a row latches as the open circuit it is.
+ALSO_ACCEPTED = {"intermittent": (codes.TC_OPEN,)}
+
+
+def single_specs(names=None):
+    return [(k.name, ((k.name, 0.0),), (k.expected_code,) + ALSO_ACCEPTED.get(k.name, ()))
+            for k in FAULT_KINDS.values() if names is None or k.name in names]
+
+
+def jobs_for(baths, moments=MOMENTS, specs=None, settings=None, seed=0, doubles=True):
+    specs = list(specs if specs is not None else single_specs())
+    if doubles:
+        specs += list(DOUBLE_FAULTS)
+    return [(p, m, s, settings, seed) for p in baths for s in specs for m in moments]
+
+
+def run_jobs(jobs, workers=None, progress=None):
+    """Rows in the order of ``jobs``; ``progress(done, total)`` as they finish."""
+    workers = workers or os.cpu_count() or 1
+    rows = []
+    if workers == 1:
+        for job in jobs:
+            rows.append(one_run(job))
+            if progress:
+                progress(len(rows), len(jobs))
+        return rows
+    with ProcessPoolExecutor(workers) as pool:
+        for row in pool.map(one_run, jobs, chunksize=2):
+            rows.append(row)
+            if progress:
+                progress(len(rows), len(jobs))
+    return rows
+
+
+def family_jobs(n, seed=0, settings=None, moments=MOMENTS):
+    return jobs_for(bath_family(n, seed), moments, settings=settings, seed=seed)
+
+
+def worst_by_fault(rows):
+    """One summary per fault (in the matrix's order): the worst water and the worst latency
+    over every bath and moment, each with the bath and moment it came from, and whether every
+    run of it was safe."""
+    table = {}
+    for r in rows:
+        w = table.setdefault(r["fault"], {
+            "fault": r["fault"], "runs": 0, "unsafe": 0, "codes": [], "expected": r["expected"],
+            "max_water_c": None, "max_water_at": None, "detect_latency_s": None,
+            "latency_at": None, "heater_off": True})
+        w["runs"] += 1
+        w["unsafe"] += 0 if r["safe"] else 1
+        w["heater_off"] = w["heater_off"] and r["heater_off"]
+        if r["code"] not in w["codes"]:
+            w["codes"].append(r["code"])
+        where = {"moment": r["moment"], "plant": r["plant"]}
+        if r["max_water_c"] is not None and (w["max_water_c"] is None
+                                             or r["max_water_c"] > w["max_water_c"]):
+            w["max_water_c"], w["max_water_at"] = r["max_water_c"], where
+        lat = r["detect_latency_s"]
+        if lat is None:
+            lat = float("inf")
+        if w["detect_latency_s"] is None or lat > w["detect_latency_s"]:
+            w["detect_latency_s"], w["latency_at"] = lat, where
+    out = []
+    for w in table.values():
+        if w["detect_latency_s"] == float("inf"):
+            w["detect_latency_s"] = None  # some run never detected it
+        w["safe"] = w["unsafe"] == 0
+        out.append(w)
+    return out

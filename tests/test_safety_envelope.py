@@ -1,0 +1,194 @@
+"""Safety over the product's whole range (issue 13): each row of the issue's table, the named
+double faults, the settings at the ends of their ranges, and a CI-sized family of baths."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stoneheat.firmware import faults as codes
+from stoneheat.firmware.errors import SettingError
+from stoneheat.firmware.settings import Settings
+from stoneheat.sim import fault_envelope as fe
+from stoneheat.sim.family import RANGES, bath_family, parse_bath
+from stoneheat.sim.faults import parse_fault
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS, Event
+
+LIMIT_C = 61.0  # the cutoff + 1 C at the defaults
+SMALL_POWERFUL = "water_l=3,stones_kg=5,heater_w=1500,mains=1.1,probe_tau_s=1,mixing_s=5"
+
+
+def _run(bath=None, faults=(), events=(), duration_s=3600.0, settings=None):
+    params = parse_bath(bath) if bath else SCENARIOS["heatup"].plant
+    scenario = dataclasses.replace(SCENARIOS["heatup"], plant=params, events=tuple(events),
+                                   duration_s=duration_s)
+    result, _ = run(scenario, faults=[parse_fault(f) for f in faults],
+                    settings=Settings(settings) if settings else None)
+    return result
+
+
+def _ends_safe(r, *expected):
+    assert r["code"] in expected, r["faults"]
+    assert r["heater_off"]
+    assert r["max_water_after_fault_c"] <= LIMIT_C
+
+
+def test_probe_out_on_a_small_powerful_bath_is_caught_before_the_cutoff():
+    # Was 64.7 C with HEATING_WATCH after 98 s: the watch window fitted the reference bath.
+    at = 1.5 * fe.full_power_s(parse_bath(SMALL_POWERFUL)) + 900
+    _ends_safe(_run(SMALL_POWERFUL, ["probe-out@%d" % at], duration_s=at + 1200),
+               codes.HEATING_WATCH)
+
+
+def test_probe_out_with_the_longest_watch_window_allowed_is_still_caught():
+    # Was 62.0 C at watch_s 240 and 100 C past 300: a probe in air creeps up with the bath.
+    _ends_safe(_run(None, ["probe-out@1800"], duration_s=3000, settings={"watch_s": 240}),
+               codes.HEATING_WATCH)
+
+
+def test_a_watch_window_that_could_not_catch_a_fast_bath_is_refused():
+    with pytest.raises(SettingError):
+        Settings({"watch_s": 300})
+
+
+def test_low_water_on_a_big_bare_powerful_bath_stays_below_the_limit():
+    # Was 62.5 C.
+    _ends_safe(_run("water_l=17,stones_kg=0,heater_w=1500,mains=1.1", ["low-water@300"],
+                    duration_s=1500), codes.LOW_WATER)
+
+
+@pytest.mark.parametrize("at_s", [300, 1800])
+def test_one_leak_that_leaves_the_probe_dry_ends_safe(at_s):
+    # Was 63.9-70.4 C: low water and the probe out of the water at once.
+    _ends_safe(_run(None, ["low-water@%d" % at_s, "probe-out@%d" % at_s],
+                    duration_s=at_s + 1200), codes.HEATING_WATCH, codes.LOW_WATER)
+
+
+def test_a_chip_frozen_at_ready_latches_within_frozen_s():
+    # Was READY for hours, the water down to 36 C, no fault: the check needed the SSR on.
+    r = _run(None, ["frozen@1800"], duration_s=3000)
+    _ends_safe(r, codes.SENSOR_FROZEN)
+    assert r["detect_latency_s"] <= Settings()["frozen_s"] + 1
+
+
+@pytest.mark.parametrize("weld_after_s", [10, 311])
+def test_a_chip_frozen_at_ready_then_a_welded_ssr_ends_safe(weld_after_s):
+    # Was 100 C with status READY 54.47 C and no fault ever.
+    _ends_safe(_run(None, ["frozen@889", "ssr-welded@%d" % (889 + weld_after_s)],
+                    duration_s=3000), codes.SENSOR_FROZEN)
+
+
+@pytest.mark.parametrize("temp_c", [70, 80, 90])
+def test_hot_water_topped_up_at_hold_is_not_a_welded_ssr(temp_c):
+    r = _run(None, events=[Event(1800, "water_in", 1.0, temp_c)])
+    assert r["faults"] == []
+
+
+@pytest.mark.xfail(strict=True, reason="open: a 60 C top-up rises as slowly as a weld; issue 13")
+def test_water_just_above_the_target_topped_up_is_not_a_welded_ssr():
+    r = _run(None, events=[Event(1800, "water_in", 1.0, 60.0)])
+    assert r["faults"] == []
+
+
+@pytest.mark.parametrize("mains", [1.0, 1.1])
+def test_a_small_bare_bath_heating_fast_is_not_low_water(mains):
+    # Was LOW_WATER on every heat-up.
+    r = _run("water_l=3,stones_kg=0,heater_w=1500,mains=%s" % mains)
+    assert r["faults"] == []
+
+
+@pytest.mark.xfail(strict=True, reason="open: at hold the duty is low and no check sees the "
+                   "smaller bath; SSR_WELDED latches late instead (issue 13)")
+def test_low_water_at_hold_latches_low_water():
+    r = _run(None, ["low-water@1800"])
+    assert r["code"] == codes.LOW_WATER and r["detect_latency_s"] <= 300
+
+
+@pytest.mark.parametrize("name, low, high", [
+    ("watch_s", 30, 240), ("frozen_s", 10, 60), ("watch_rise_c", 0.05, 1.0),
+    ("max_heat_rate_c_s", 0.05, 0.25), ("coast_s", 0, 120), ("weld_base_c", 0.1, 1.0)])
+def test_safety_settings_have_ranges_that_keep_their_check(name, low, high):
+    assert Settings({name: low})[name] == low and Settings({name: high})[name] == high
+    for outside in (low - 1e-3 if low > 0 else -1.0, high * 1.01 + 1e-3):
+        with pytest.raises(SettingError):
+            Settings({name: outside})
+
+
+# A CI-sized family: every fault and double fault at every moment on 3 baths of the range
+# (the 50-bath sweep is `stoneheat sim faults --plants 50`, in docs/benchmarks.md).
+CI_BATHS = 3
+
+
+# Faults not yet safe at every moment on every bath (issue 13 stays open for them; the figures
+# are in docs/safety.md): strict, so the day one of them is fixed this list must shrink.
+OPEN = {
+    "ssr-welded": "a weld mid heat-up shows only when the PID backs off; on a fast bath behind "
+                  "a long lag the water passes 61 C before the reading rises enough",
+    "element-open": "at hold on a big bath the water cools so slowly that the duty does not "
+                    "reach full power within the 20 minutes watched (safe: no heat, no code)",
+    "low-water": "at hold and after a disturbance the duty is low: no check sees the smaller "
+                 "bath, or SSR_WELDED latches instead of LOW_WATER",
+}
+
+
+def _family_params():
+    for name in [k for k in fe.FAULT_KINDS] + [d[0] for d in fe.DOUBLE_FAULTS]:
+        marks = [pytest.mark.xfail(strict=True, reason=OPEN[name])] if name in OPEN else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_family_params()))
+def test_every_moment_on_a_small_family_ends_safe(name):
+    specs = [s for s in fe.single_specs() + list(fe.DOUBLE_FAULTS) if s[0] == name]
+    jobs = fe.jobs_for(bath_family(CI_BATHS, seed=0), specs=specs, doubles=False)
+    rows = fe.run_jobs(jobs, workers=2)
+    assert len(rows) == CI_BATHS * len(fe.MOMENTS)
+    unsafe = [(r["moment"], r["code"], r["max_water_c"], r["plant"]) for r in rows if not r["safe"]]
+    assert unsafe == []
+
+
+def test_sim_faults_plants_json_gives_one_worst_case_row_per_fault(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "stoneheat", "sim", "faults", "--plants", "1", "--moment", "ready",
+         "--json"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    names = [r["fault"] for r in rows]
+    assert names[-2:] == [d[0] for d in fe.DOUBLE_FAULTS] and len(names) == 14
+    for r in rows:
+        assert {"fault", "codes", "detect_latency_s", "max_water_c", "heater_off", "safe",
+                "max_water_at", "latency_at"} <= set(r)
+        assert set(r["max_water_at"]["plant"]) == {name for name, _, _ in RANGES}
+        assert r["max_water_at"]["moment"] == "ready" and r["runs"] == 1
+    assert "14/14 runs" in proc.stderr  # progress, for a log as much as for a person
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("water_l=2", "between"), ("water_l=abc", "not a number"), ("bogus=1", "unknown"),
+    ("water_l", "give water_l a value"), ("water_l=3,water_l=4", "twice"), ("", "say which"),
+    ("mains=nan", "between")])
+def test_bad_bath_specs_are_refused_with_the_reason(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_bath(spec)
+
+
+def test_sim_run_takes_a_bath_and_two_faults_from_the_command_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "stoneheat", "sim", "run", "heatup", "--bath", SMALL_POWERFUL,
+         "--fault", "frozen@889", "--fault", "ssr-welded@899", "--json"],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["fault"] == "frozen+ssr-welded" and r["code"] == codes.SENSOR_FROZEN
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
+    bad = subprocess.run([sys.executable, "-m", "stoneheat", "sim", "run", "heatup", "--bath",
+                          "water_l=1"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "water_l must be between" in bad.stderr
+
+
+def test_the_family_spans_the_range_the_checks_are_sized_for():
+    baths = bath_family(CI_BATHS)
+    assert min(b.water_l for b in baths) < 8 and max(b.heater_w for b in baths) > 1200
