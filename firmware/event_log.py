@@ -30,7 +30,7 @@ TUNE_ABORTED = "TUNE_ABORTED"
 # Events that are not faults; every other code is written to the flash at once.
 ROUTINE = (BOOT, SETTINGS_CHANGED, CALIBRATED, PIN_CHANGED, UNLOCK_FAILED, EVENTS_LOST, FLASH_ERROR,
            TUNE_DONE, TUNE_ABORTED, faults.RESET, faults.AUTO_OFF, settings_store.MISSING,
-           settings_store.CORRUPT, settings_store.INVALID)
+           settings_store.CORRUPT, settings_store.INVALID, settings_store.MOVED)
 
 
 class EventLog:

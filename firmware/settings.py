@@ -82,6 +82,30 @@ class Settings:
         self.update({name: value})
 
 
+# The settings whose ranges issue 13 narrowed; at either end each check is safe. No other
+# value is ever moved: a cutoff of 80 C in a file is refused, never read as 65 C.
+NARROWED = ("frozen_s", "watch_s", "watch_rise_c", "weld_base_c", "coast_s",
+            "max_heat_rate_c_s")
+
+
+def from_stored(values):
+    """``(Settings, names moved)`` from a settings file. A number that today's bounds refuse
+    is moved to the nearest bound: a firmware update that narrows a safety setting's range
+    (issue 13) must not throw away the calibration and the PIN stored beside it, nor keep a
+    value its check can no longer be safe with. Anything else wrong raises SettingError."""
+    moved = []
+    fixed = {}
+    for name in values:
+        value = values[name]
+        if name in NARROWED and isinstance(value, (int, float)) and value == value:
+            low, high = SETTINGS[name][1], SETTINGS[name][2]
+            if value < low or value > high:
+                value = low if value < low else high
+                moved.append(name)
+        fixed[name] = value
+    return Settings(fixed), moved
+
+
 def _check_together(v):
     if v["setpoint_min_c"] > v["setpoint_max_c"]:
         raise SettingError("OUT_OF_RANGE", "setpoint_min_c must not exceed setpoint_max_c")

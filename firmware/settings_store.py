@@ -15,7 +15,7 @@ technician is told. Writes are rate-limited to spare the flash: a change within
 from . import checked_file
 from .errors import SettingError
 from .protocol import is_printable_ascii
-from .settings import Settings
+from .settings import Settings, from_stored
 from .ticks import ticks_diff
 
 KIND = "stoneheat-settings"
@@ -24,6 +24,9 @@ KIND = "stoneheat-settings"
 MISSING = "SETTINGS_MISSING"
 CORRUPT = "SETTINGS_CORRUPT"
 INVALID = "SETTINGS_INVALID"
+# Not a reason for defaults: the event when stored values outside today's ranges were moved to
+# their nearest bound (``extras`` names them under this key until the next write).
+MOVED = "SETTINGS_MOVED"
 _HEX = "0123456789abcdef"
 
 
@@ -47,7 +50,7 @@ def _from_body(body, reason):
     if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
         return Settings(), {}, CORRUPT
     try:
-        settings = Settings(body["values"])
+        settings, moved = from_stored(body["values"])
     except SettingError:  # a value the bounds refuse: the defaults, and say so
         return Settings(), {}, INVALID
     extras = {}
@@ -56,6 +59,8 @@ def _from_body(body, reason):
             if not _valid_extra(name, body[name]):
                 return Settings(), {}, INVALID
             extras[name] = body[name]
+    if moved:  # kept, with the values a narrower range refused at its nearest bound
+        extras[MOVED] = moved
     return settings, extras, None
 
 

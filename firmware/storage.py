@@ -7,7 +7,7 @@ cannot undo a change already made: it is logged and tried again later.
 """
 
 from .event_log import CALIBRATED, FLASH_ERROR, SETTINGS_CHANGED, EventLog
-from .settings_store import SettingsStore
+from .settings_store import MOVED as SETTINGS_MOVED, SettingsStore
 
 SETTINGS_FILE = "settings.json"
 EVENTS_FILE = "events.json"
@@ -37,6 +37,10 @@ class Storage:
         self.log.load(reset_cause)
         if self.load_reason is not None:
             self.log.add(self.load_reason, None, "defaults in use")
+        moved = self.extras.pop(SETTINGS_MOVED, None)
+        if moved:
+            self.log.add(SETTINGS_MOVED, None, ",".join(moved))
+            self.settings_store.stage(settings, self.extras)  # written back within the range
         return settings
 
     def settings_changed(self, settings, names):

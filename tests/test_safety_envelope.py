@@ -167,7 +167,7 @@ def test_sim_faults_plants_json_gives_one_worst_case_row_per_fault(tmp_path):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("water_l=2", "between"), ("water_l=abc", "not a number"), ("bogus=1", "unknown"),
+    ("water_l=0.1", "between"), ("water_l=abc", "not a number"), ("bogus=1", "unknown"),
     ("water_l", "give water_l a value"), ("water_l=3,water_l=4", "twice"), ("", "say which"),
     ("mains=nan", "between")])
 def test_bad_bath_specs_are_refused_with_the_reason(spec, message):
@@ -185,8 +185,11 @@ def test_sim_run_takes_a_bath_and_two_faults_from_the_command_line():
     assert r["fault"] == "frozen+ssr-welded" and r["code"] == codes.SENSOR_FROZEN
     assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
     bad = subprocess.run([sys.executable, "-m", "stoneheat", "sim", "run", "heatup", "--bath",
-                          "water_l=1"], capture_output=True, text=True, timeout=60)
+                          "water_l=0.2"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "water_l must be between" in bad.stderr
+    what_if = subprocess.run([sys.executable, "-m", "stoneheat", "sim", "run", "heatup", "--bath",
+                              "water_l=1"], capture_output=True, text=True, timeout=120)
+    assert what_if.returncode == 0 and "outside the product's range" in what_if.stderr
 
 
 def test_the_family_spans_the_range_the_checks_are_sized_for():

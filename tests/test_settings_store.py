@@ -10,6 +10,7 @@ from stoneheat.firmware.settings_store import (
     CORRUPT,
     INVALID,
     MISSING,
+    MOVED,
     SettingsStore,
     decode,
     encode,
@@ -62,7 +63,7 @@ def test_a_file_cut_short_is_never_taken_for_settings(tmp_path):
 @given(st.binary(max_size=400))
 def test_any_bytes_give_valid_settings(data):
     loaded, extras, reason = decode(data)
-    assert set(extras) <= {"cal", "pin"}
+    assert set(extras) <= {"cal", "pin", MOVED}
     for name, (default, low, high, _) in SETTINGS.items():
         assert low <= loaded[name] <= high
     assert reason in (None, CORRUPT, INVALID)
@@ -72,6 +73,29 @@ def test_values_outside_the_bounds_are_refused_as_a_whole():
     data = encode(dict(NEW.values, cutoff_c=80.0))  # a well-formed file asking for 80 C
     loaded, _, reason = decode(data)
     assert reason == INVALID and loaded["cutoff_c"] == 60.0 and loaded["kp"] == 0.6
+
+
+def test_a_safety_setting_a_newer_firmware_narrowed_is_moved_into_range_and_nothing_lost(
+        tmp_path):
+    # An earlier firmware allowed watch_s 1800 and frozen_s 600 (and its guide advised a longer
+    # watch for weak baths): the calibration and the PIN stay, the two values come in range,
+    # the boot says so and writes the file back.
+    from stoneheat.firmware.storage import Storage
+
+    extras = {"cal": {"date": "2026-11-21", "points": [[2.1, 0.0]]},
+              "pin": {"salt": "0" * 32, "hash": "a" * 64}}
+    path = tmp_path / "settings.json"
+    path.write_bytes(encode(dict(NEW.values, watch_s=1800.0, frozen_s=600.0), extras))
+    storage = Storage(str(tmp_path))
+    settings = storage.boot()
+    assert settings["watch_s"] == 240.0 and settings["frozen_s"] == 60.0
+    assert settings["kp"] == NEW["kp"] and storage.extras == extras
+    moved = [e for e in storage.log.events if e[3] == MOVED]
+    assert moved and "watch_s" in moved[-1][5] and "frozen_s" in moved[-1][5]
+    assert storage.settings_store.pending()
+    storage.flush_all(0)  # written back within the ranges, the extras with them
+    loaded, got, reason = SettingsStore(str(path)).load()
+    assert reason is None and got == extras and loaded.values == settings.values
 
 
 def test_writes_are_rate_limited_to_spare_the_flash(tmp_path):
