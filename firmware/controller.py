@@ -358,6 +358,7 @@ class HeaterController:
             if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty):
                 if self.model.k_c_per_s > self.watch.ramp_k_c_s:
                     self.watch.ramp_k_c_s = self.model.k_c_per_s
+                    self.watch.ramp_lag_s = self.model.lag_s
                 if self._adapt:
                     # Only while at full power, so the output does not move: no bump to avoid.
                     p = self.pid

@@ -59,7 +59,14 @@ HOLD_RISE_C = 0.1
 # off takes up to a third of a weak heater's power and stones behind the water a quarter;
 # a probe in the air shows a quarter of the water's rise, after a fall.
 RAMP_CHECK_S = 60
-RAMP_SHARE = 0.4  # after a step, the weld check waits this long before its new baseline
+RAMP_SHARE = 0.4
+# Welded SSR, seen through the model: the SSR on for at most WELD_MAX_DUTY over the model's lag
+# plus WELD_TAIL_S (the element's and the probe's lags) plus WELD_WINDOW_S, and the reading up
+# WELD_SHARE of the full-power slope over the last WELD_WINDOW_S.
+WELD_WINDOW_S = 20
+WELD_TAIL_S = 30
+WELD_MAX_DUTY = 0.3
+WELD_SHARE = 0.7  # after a step, the weld check waits this long before its new baseline
 
 
 class HeatWatch:
@@ -93,6 +100,7 @@ class HeatWatch:
         self._hold_ms = 0
         self._hold_low_c = 0.0
         self.ramp_k_c_s = 0.0  # the steepest full-power slope of this heat-up (the bath model's)
+        self.ramp_lag_s = 0.0  # and the lag the model found behind it
         self._fresh = 1 << 30  # samples since a hold ended: no window reaches back past it
         self._regain_c = None  # an episode is open until the reading is back at this
         self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
@@ -189,7 +197,7 @@ class HeatWatch:
             else:
                 self._episode_c += FASTEST_FULL_BATH_C_S * self._duties[(self._pos - 1) % size] \
                     * SAMPLE_MS / 1000.0
-        return self._heating_watch() or self._low_water()
+        return self._heating_watch() or self._low_water() or self._weld_by_model()
 
     def _heating_watch(self):
         size = len(self._temps)
@@ -247,6 +255,30 @@ class HeatWatch:
             if t > top:
                 top = t
         self._episode_c = top + FASTEST_FULL_BATH_C_S * on * SAMPLE_MS / 1000.0
+        return None
+
+    def _weld_by_model(self):
+        """With the heat-up's slope known: the SSR has been asked for little for longer than
+        the heat takes to show, yet the reading climbs at most of the full-power slope. Only a
+        welded SSR heats like that (heat poured in is a step, and the step check waits it out);
+        the off-time check below cannot see it while the PID still pulses."""
+        if self.ramp_k_c_s <= 0.0 or self._step_ms > 0:
+            return None
+        size = len(self._temps)
+        window = WELD_WINDOW_S * 1000 // SAMPLE_MS
+        span = int((self.ramp_lag_s + WELD_TAIL_S) * 1000 // SAMPLE_MS) + window
+        if span > size - 1:
+            span = size - 1
+        if self._n <= span:
+            return None
+        on = 0.0
+        for i in range(1, span + 1):
+            on += self._duties[(self._pos - i) % size]
+        if on > WELD_MAX_DUTY * span:
+            return None
+        rise = self.smooth_c - self._temps[(self._pos - 1 - window) % size]
+        if rise >= self.weld_base_c and rise >= WELD_SHARE * self.ramp_k_c_s * WELD_WINDOW_S:
+            return SSR_WELDED
         return None
 
     def _low_water(self):

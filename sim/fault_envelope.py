@@ -3,7 +3,8 @@ a therapist's day, on every bath of a seeded family, and the named double faults
 
 A moment is a scenario built for the bath at hand, so that "at hold" is at hold on a 17 L bath
 at 800 W as much as on a 3 L bath at 1500 W: the bath's own full-power time sets the clock.
-Each run goes on ``WATCH_S`` after the fault; the row is safe when the expected code (or, for a
+Each run goes on ``WATCH_S`` after the fault (longer where a fault shows only later: see
+``ELEMENT_WATCH_S``); the row is safe when the expected code (or, for a
 double fault, one of the codes that stop it) latched, the heater ended off, and the true water
 never passed the cutoff + 1 C.
 """
@@ -21,7 +22,11 @@ from .plant import BathPlant
 from .runner import DT_S, run
 from .scenarios import SCENARIOS, Event, SETPOINT_130F_C
 
-WATCH_S = 1200.0  # how long each run goes on after the fault
+WATCH_S = 1200.0  # how long each run goes on after the fault, at least
+# A dead element is harmless: it is caught once the bath has cooled enough to call for full
+# power, which on a 17 L bath at hold takes about 40 minutes. Mid heat-up, a fault that shows
+# only when the controller backs off (a welded SSR) shows at the end of the heat-up.
+ELEMENT_WATCH_S = 3600.0
 MARGIN_ABOVE_CUTOFF_C = 1.0  # the true water may pass the cutoff by this much at most
 
 # When each moment happens on a bath whose full-power heat-up takes ``fp`` seconds, and what
@@ -79,8 +84,11 @@ def one_run(job):
         sp = min(max(sp, settings.get("setpoint_min_c", sp)), settings.get("setpoint_max_c", sp))
     fp = full_power_s(params, sp)
     at_s, events = moment_events(moment, fp)
+    watch_s = ELEMENT_WATCH_S if name == "element-open" else WATCH_S
+    if moment == "heatup":
+        watch_s = max(watch_s, fp + 600.0)
     scenario = dataclasses.replace(base_scenario(params, sp), events=events,
-                                   duration_s=at_s + WATCH_S)
+                                   duration_s=at_s + watch_s)
     injected = [(FAULT_KINDS[k], at_s + dt) for k, dt in steps]
     result, _ = run(scenario, "firmware", seed, settings=Settings(settings) if settings else None,
                     faults=injected)

@@ -1,5 +1,6 @@
 """The controller's states and its essential safety: off and latched on any doubt."""
 
+import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -45,8 +46,11 @@ def test_heating_then_ready_after_hold_in_band():
     ctrl.start()
     now = _feed(ctrl, [30.0] * 4, now)
     assert ctrl.state == HEATING and ctrl.heater_on and ctrl.relay_on
-    # Water rises as water does (0.04 C/s), then holds 40 s in the band.
-    now = _feed(ctrl, [30.0 + 0.01 * i for i in range(4 * 607)], now)
+    # Water rises as water does (0.04 C/s), closes in on the target as the heater backs off,
+    # then holds 40 s in the band.
+    now = _feed(ctrl, [30.0 + 0.01 * i for i in range(4 * 500)], now)
+    now = _feed(ctrl, [54.3 - 4.3 * math.exp(-i / 4 / 100.0) + 0.25 * (i % 2)
+                       for i in range(4 * 400)], now)  # with a live chip's noise
     _feed(ctrl, [54.3 + 0.25 * (i % 2) for i in range(40 * 4)], now)  # a live chip's noise
     assert ctrl.state == READY and ctrl.fault is None
 
