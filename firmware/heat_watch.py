@@ -27,7 +27,7 @@ Each check is written down with what it needs to see and the states in which it 
   when the SSR went off, or, if more, the heat of the last ``coast_s`` of SSR on-time at the
   fastest rate full power has shown. A rise faster than any heater of the range can make
   (``STEP_RATE_C_S``: hot water or hot stones put in) moves the lowest point up instead, once
-  it has settled: heat poured in is not a welded SSR.
+  it has settled (``STEP_SETTLE_MS``): heat poured in is not a welded SSR.
 - Low water: at full power throughout the last ``LOW_WATER_SPAN_S``, the bath must not heat
   faster than ``max_rate_c_s``; with half its water gone it heats about twice as fast. The
   threshold sits above the fastest full bath of the range, so a small bare bath on a big
@@ -50,7 +50,9 @@ FULL_DUTY = 0.95  # a sample counts as full power from this on-fraction
 # Faster than the fastest full bath heats at full power, with a margin: such a rise is heat
 # poured in. Judged on the lightly filtered reading over two samples (4 s).
 STEP_RATE_C_S = 0.25
-STEP_SETTLE_MS = 20000
+# After a step the weld checks wait this long, for the slow reading to settle behind a probe
+# of up to 8 s lag, before they take a new baseline.
+STEP_SETTLE_MS = 60000
 # A hold ends when the reading has turned up this much from its lowest point: the coast of
 # the heat given in one short window on the slowest bath of the range (17 L, 5 kg, 648 W)
 # is about 0.15 C, and the slow reading's noise about 0.02 C.

@@ -14,7 +14,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from ..firmware import faults as codes
-from ..firmware.limits import DEFAULT_CUTOFF_C
 from ..firmware.settings import Settings
 from .family import as_dict, bath_family
 from .faults import FAULT_KINDS
@@ -79,9 +78,9 @@ def one_run(job):
     """One row: ``job`` = (params, moment, fault spec, settings values or None, seed)."""
     params, moment, spec, settings, seed = job
     name, steps, expected = spec
-    sp = SETPOINT_130F_C
-    if settings is not None:
-        sp = min(max(sp, settings.get("setpoint_min_c", sp)), settings.get("setpoint_max_c", sp))
+    # 130 F, or the nearest target the settings allow (a raised minimum tries the top).
+    allowed = Settings(settings)
+    sp = min(max(SETPOINT_130F_C, allowed["setpoint_min_c"]), allowed["setpoint_max_c"])
     fp = full_power_s(params, sp)
     at_s, events = moment_events(moment, fp)
     watch_s = ELEMENT_WATCH_S if name == "element-open" else WATCH_S
@@ -90,9 +89,9 @@ def one_run(job):
     scenario = dataclasses.replace(base_scenario(params, sp), events=events,
                                    duration_s=at_s + watch_s)
     injected = [(FAULT_KINDS[k], at_s + dt) for k, dt in steps]
-    result, _ = run(scenario, "firmware", seed, settings=Settings(settings) if settings else None,
+    result, _ = run(scenario, "firmware", seed, settings=allowed if settings else None,
                     faults=injected)
-    cutoff = Settings(settings)["cutoff_c"] if settings else DEFAULT_CUTOFF_C
+    cutoff = allowed["cutoff_c"]
     hottest = result["max_water_after_fault_c"]
     safe = (result["code"] in expected and result["heater_off"] and hottest is not None
             and hottest <= cutoff + MARGIN_ABOVE_CUTOFF_C)

@@ -125,10 +125,6 @@ CI_BATHS = 3
 # Faults not yet safe at every moment on every bath (issue 13 stays open for them; the figures
 # are in docs/safety.md): strict, so the day one of them is fixed this list must shrink.
 OPEN = {
-    "ssr-welded": "a weld mid heat-up shows only when the PID backs off; on a fast bath behind "
-                  "a long lag the water passes 61 C before the reading rises enough",
-    "element-open": "at hold on a big bath the water cools so slowly that the duty does not "
-                    "reach full power within the 20 minutes watched (safe: no heat, no code)",
     "low-water": "at hold and after a disturbance the duty is low: no check sees the smaller "
                  "bath, or SSR_WELDED latches instead of LOW_WATER",
 }
