@@ -148,6 +148,15 @@ class HeaterController:
     def _apply_settings(self):
         # Copied into attributes once, so a tick does no dictionary look-ups.
         s = self.settings
+        if self.watch is not None and (s["cal_gain"], s["cal_offset_c"]) != (
+                self._cal_gain, self._cal_offset_c):
+            # A new calibration moves every reading at once: the heat watch's memory of the
+            # bath moves with it, or a step up at hold would look like a welded SSR.
+            old_gain, old_offset = self._cal_gain, self._cal_offset_c
+            gain, offset = s["cal_gain"], s["cal_offset_c"]
+            self.watch.recalibrate(lambda c: (c - old_offset) / old_gain * gain + offset)
+            if self.temp_c is not None:
+                self.temp_c = (self.temp_c - old_offset) / old_gain * gain + offset
         self._cal_gain = s["cal_gain"]
         self._cal_offset_c = s["cal_offset_c"]
         self._cutoff_c = s["cutoff_c"]
@@ -366,6 +375,7 @@ class HeaterController:
             self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
         self.relay_on = True
         if self.watch.holding:  # the heat given has not shown yet: none until it does
+            self.duty = 0.0  # what status shows and the bath model learns from: none
             self._heater_off_now()
             return
         self.heater_on = self.output.update(self.duty, now_ms)

@@ -107,6 +107,26 @@ class HeatWatch:
         self._regain_c = None  # an episode is open until the reading is back at this
         self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
 
+    def recalibrate(self, move):
+        """A new calibration: every remembered reading becomes ``move(reading)``, so the
+        checks compare like with like (a step of the calibration is no rise of the bath)."""
+        size = len(self._temps)
+        for i in range(1, self._n + 1):
+            j = (self._pos - i) % size
+            self._temps[j] = move(self._temps[j])
+        if self.smooth_c is not None:
+            self.smooth_c = move(self.smooth_c)
+        if self._off_min_c is not None:
+            self._off_min_c = move(self._off_min_c)
+        if self._regain_c is not None:
+            self._regain_c = move(self._regain_c)
+            self._episode_c = move(self._episode_c)
+        self._hold_low_c = move(self._hold_low_c)
+        if self._fast_c is not None:
+            self._fast_c = move(self._fast_c)
+        if self._fast_prev_c is not None:
+            self._fast_prev_c = move(self._fast_prev_c)
+
     def window_s(self):
         """The heating watch's window now: ``watch_s``, or less when the highest recent
         reading leaves less headroom to the cutoff than the fastest bath needs."""

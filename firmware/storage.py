@@ -39,7 +39,8 @@ class Storage:
             self.log.add(self.load_reason, None, "defaults in use")
         moved = self.extras.pop(SETTINGS_MOVED, None)
         if moved:
-            self.log.add(SETTINGS_MOVED, None, ",".join(moved))
+            for name in moved:  # one event each: the name and where it moved to
+                self.log.add(SETTINGS_MOVED, settings[name], name)
             self.settings_store.stage(settings, self.extras)  # written back within the range
         return settings
 

@@ -12,7 +12,8 @@ from .firmware.errors import SettingError
 from .firmware.units import c_to_f, parse_temperature
 from .firmware.limits import DEFAULT_CUTOFF_C
 from .session import emit_json
-from .sim.family import BATH_HELP, describe, outside_range, parse_bath
+from .firmware.settings import Settings
+from .sim.family import BATH_HELP, as_dict, bath_spec, describe, outside_range, parse_bath
 from .sim import fault_envelope
 from .sim.family import bath_family
 from .sim.faults import FAULT_KINDS, parse_fault
@@ -45,9 +46,13 @@ def _fault_option(ctx, param, specs):
     """``--fault NAME@SECONDS`` (repeatable) as ``[(FaultKind, seconds)]``, or a usage error
     naming the faults."""
     try:
-        return [parse_fault(spec) for spec in specs]
+        faults = [parse_fault(spec) for spec in specs]
     except ValueError as e:
         raise click.BadParameter(str(e))
+    names = [kind.name for kind, _ in faults]
+    if len(set(names)) < len(names):
+        raise click.BadParameter("each fault once: %s" % ", ".join(names))
+    return faults
 
 
 def _bath_option(ctx, param, spec):
@@ -115,6 +120,8 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
                             runtime=runtime)
     except (ValueError, MicroPythonMissing) as e:
         raise click.UsageError(str(e))
+    result["plant"] = as_dict(sc.plant)
+    result["bath"] = bath_spec(sc.plant)
     if plot_path:
         from .sim.plot import plot_run
 
@@ -137,7 +144,8 @@ def _minutes(s):
 def _describe(r, sc):
     sp = r["setpoint_c"]
     lines = [
-        "%s: %s" % (r["scenario"], sc.description),
+        "%s: %s" % (r["scenario"], sc.description if sc.plant == SCENARIOS[r["scenario"]].plant
+                    else sc.description.replace("the reference bath", "this bath")),
         "bath %s" % describe(sc.plant),
         "controller %s on %s, seed %d: %.1f h simulated in %.2f s"
         % (r["controller"], r["runtime"], r["seed"], r["sim_s"] / 3600.0, r["wall_s"]),
@@ -160,7 +168,9 @@ def _describe(r, sc):
     faults = ", ".join("%s at %.0f s" % (f["code"], f["t_s"]) for f in r["faults"]) or "none"
     lines.append("  faults            %s" % faults)
     if "fault" in r:
-        lines.append("  injected          %s at %.0f s: %s" % (r["fault"], r["fault_at_s"], _fault_verdict(r)))
+        when = " + ".join("%s at %.0f s" % (name, t) for name, t in
+                          zip(r["fault"].split("+"), r["faults_at_s"]))
+        lines.append("  injected          %s: %s" % (when, _fault_verdict(r)))
     e = r["energy"]
     lines.append("  energy            in %.2f MJ = stored %.2f MJ + lost %.2f MJ"
                  % (e["in_j"] / 1e6, e["stored_j"] / 1e6, e["lost_j"] / 1e6))
@@ -168,6 +178,8 @@ def _describe(r, sc):
 
 
 def _fault_verdict(r):
+    if r["max_water_after_fault_c"] is None:
+        return "not injected: the run ended at %.0f s, before it was due" % r["sim_s"]
     if r["code"] is None:
         found = "NOT detected"
     else:
@@ -245,6 +257,8 @@ def bench_cmd(seed, scenarios, controllers, plants, jobs, bath, as_json):
     else:
         for scenario, controller in jobs:
             results.append(run(chosen[scenario], controller, seed)[0])
+    for r in results:
+        r["plant"], r["bath"] = as_dict(chosen[r["scenario"]].plant), bath_spec(chosen[r["scenario"]].plant)
     if as_json:
         emit_json(results)
         return
@@ -398,34 +412,49 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
     if as_json:
         emit_json(rows)
     else:
-        _print_fault_rows(rows, plants, seed)
+        _print_fault_rows(rows, plants, seed, moments or fault_envelope.MOMENTS, settings)
     if not all(r["safe"] for r in rows):
         click.echo("NOT SAFE: %s" % ", ".join(sorted({r["fault"] for r in rows if not r["safe"]})),
                    err=True)
+        sys.exit(1)
 
 
-def _print_fault_rows(rows, plants, seed):
+def _print_fault_rows(rows, plants, seed, moments, settings):
     head = "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
         "fault", "moment", "detected", "latency", "max water", "off", "safe",
-        "where" if plants is not None else "")
+        "hottest on (and slowest on, if another)" if plants is not None else "")
+    changed = ""
+    if settings:
+        defaults = Settings()
+        changed = ", with " + ", ".join("%s=%g" % (k, v) for k, v in settings.items()
+                                         if v != defaults[k])
     if plants is not None:
-        click.echo("worst case over %d baths (family seed %d) and every moment\n" % (plants, seed))
+        click.echo("worst case over %d bath%s (family seed %d) at %s%s\n" % (
+            plants, "" if plants == 1 else "s", seed,
+            "every moment" if len(moments) == len(fault_envelope.MOMENTS) else ", ".join(moments),
+            changed))
         click.echo(head)
         for r in rows:
-            at = r["max_water_at"]
+            at, slow = r["max_water_at"], r["latency_at"]
             row = dict(r, code="/".join(c or "none" for c in r["codes"]),
                        moment=at["moment"] if at else "-")
-            where = describe(PlantParams(**_params(at["plant"]))) if at else ""
+            where = _where(at)
+            if slow is not None and slow != at:
+                where += "; slowest %s" % _where(slow)
             click.echo(_fault_row_text(row, where + (
                 "" if r["safe"] else "  (%d of %d runs unsafe)" % (r["unsafe"], r["runs"]))))
         return
+    if changed:
+        click.echo("with" + changed[6:] + "\n")
     click.echo(head)
     for r in rows:
         click.echo(_fault_row_text(r, ""))
 
 
-def _params(plant):
-    return {k: v for k, v in plant.items()}
+def _where(at):
+    if at is None:
+        return ""
+    return "%s at %s" % (bath_spec(PlantParams(**at["plant"])), at["moment"])
 
 
 @sim.command("serve")

@@ -93,6 +93,11 @@ def parse_bath(spec, base=None):
     return base.with_changes(**changes)
 
 
+def bath_spec(params):
+    """The ``--bath`` text that gives ``params`` again (its varied parameters)."""
+    return ",".join("%s=%g" % (short, getattr(params, name)) for short, name, _, _ in BATH_NAMES)
+
+
 def outside_range(params):
     """The parameters of ``params`` outside the product's range, as ``name=value`` strings."""
     out = []

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from ..firmware import faults as codes
 from ..firmware.settings import Settings
-from .family import as_dict, bath_family
+from .family import as_dict, bath_family, bath_spec
 from .faults import FAULT_KINDS
 from .plant import BathPlant
 from .runner import DT_S, run
@@ -98,7 +98,7 @@ def one_run(job):
     return {"fault": name, "moment": moment, "at_s": round(at_s, 2), "code": result["code"],
             "expected": list(expected), "detect_latency_s": result["detect_latency_s"],
             "max_water_c": hottest, "heater_off": result["heater_off"], "safe": safe,
-            "plant": as_dict(params), "faults": result["faults"]}
+            "plant": as_dict(params), "bath": bath_spec(params), "faults": result["faults"]}
 
 
 # A loose connector that happens to fail 4 reads in a row latches as the open circuit it is.

@@ -57,7 +57,7 @@ def parse_fault(spec):
     except ValueError:
         raise ValueError("%r is not a number of seconds" % when)
     if not (0.0 <= t_s < 1e7):  # also refuses NaN
-        raise ValueError("the fault time must be 0 or more seconds")
+        raise ValueError("the fault time must be between 0 and 10000000 seconds")
     return FAULT_KINDS[name], t_s
 
 

@@ -249,6 +249,7 @@ def _fault_figures(injected, fault_i, faults, water, outputs_off):
     count from the first fault; several are named ``first+second``."""
     kind, at_s = injected[0]
     figures = {"fault": "+".join(k.name for k, _ in injected), "fault_at_s": at_s,
+               "faults_at_s": [t for _, t in injected],
                "expected_code": kind.expected_code,
                "code": None, "detect_latency_s": None, "max_water_after_fault_c": None,
                "heater_off": outputs_off}

@@ -150,8 +150,9 @@ def test_sim_faults_plants_json_gives_one_worst_case_row_per_fault(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "stoneheat", "sim", "faults", "--plants", "1", "--moment", "ready",
          "--json"], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
+    # Exit 1 exactly when a fault is not safe somewhere (low water at hold is open).
+    assert proc.returncode == (0 if all(r["safe"] for r in rows) else 1), proc.stderr
     names = [r["fault"] for r in rows]
     assert names[-2:] == [d[0] for d in fe.DOUBLE_FAULTS] and len(names) == 14
     for r in rows:
@@ -191,3 +192,28 @@ def test_sim_run_takes_a_bath_and_two_faults_from_the_command_line():
 def test_the_family_spans_the_range_the_checks_are_sized_for():
     baths = bath_family(CI_BATHS)
     assert min(b.water_l for b in baths) < 8 and max(b.heater_w for b in baths) > 1200
+
+
+@pytest.mark.parametrize("offset_c", [0.5, 1.0, 3.0, -1.0])
+def test_a_calibration_changed_at_hold_is_not_a_welded_ssr(offset_c):
+    # A probe that reads low, calibrated at hold as the technician guide says: the reading
+    # steps up with the SSR off, which once latched SSR_WELDED and opened the safety relay.
+    from stoneheat.firmware.controller import HeaterController
+    from stoneheat.sim.plant import BathPlant
+    from stoneheat.sim.runner import DT_S, PERIOD_MS, TICKS_MASK, TICKS_START
+    from stoneheat.sim.sensor import SimulatedMax31855
+
+    plant, chip, ctrl = BathPlant(dt_s=DT_S), SimulatedMax31855(seed=1), HeaterController()
+    ctrl.set_target_c(54.4)
+    ctrl.start()
+    now, board_c = TICKS_START, plant.ambient_c + 3.0
+    for i in range(int(3600 / DT_S)):
+        if i == int(1800 / DT_S):
+            ctrl.update_settings({"cal_offset_c": offset_c})
+        if i == int(1815 / DT_S):
+            ctrl.update_settings({"cal_offset_c": 0.0})  # a typo undone 15 s later
+        if i == int(2400 / DT_S):
+            ctrl.update_settings({"cal_offset_c": offset_c})
+        plant.step(ctrl.tick(now, chip.frame(plant.probe_c, board_c)) and ctrl.relay_on)
+        now = (now + PERIOD_MS) & TICKS_MASK
+    assert ctrl.fault is None and ctrl.state in ("READY", "HEATING")

@@ -90,8 +90,8 @@ def test_a_safety_setting_a_newer_firmware_narrowed_is_moved_into_range_and_noth
     settings = storage.boot()
     assert settings["watch_s"] == 240.0 and settings["frozen_s"] == 60.0
     assert settings["kp"] == NEW["kp"] and storage.extras == extras
-    moved = [e for e in storage.log.events if e[3] == MOVED]
-    assert moved and "watch_s" in moved[-1][5] and "frozen_s" in moved[-1][5]
+    moved = {e[5]: e[4] for e in storage.log.events if e[3] == MOVED}
+    assert moved == {"watch_s": 240.0, "frozen_s": 60.0}
     assert storage.settings_store.pending()
     storage.flush_all(0)  # written back within the ranges, the extras with them
     loaded, got, reason = SettingsStore(str(path)).load()
