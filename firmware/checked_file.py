@@ -40,7 +40,7 @@ def decode(kind, data):
         if int(header[2], 16) != crc16(body):
             return None, CORRUPT
         return json.loads(body), None
-    except ValueError:
+    except (ValueError, RuntimeError):  # also nested too deep (CPython: RecursionError)
         return None, CORRUPT
 
 

@@ -54,9 +54,10 @@ STEP_RATE_C_S = 0.25
 # of up to 8 s lag, before they take a new baseline.
 STEP_SETTLE_MS = 60000
 # A hold ends when the reading has turned up this much from its lowest point: the coast of
-# the heat given in one short window on the slowest bath of the range (17 L, 5 kg, 648 W)
-# is about 0.15 C, and the slow reading's noise about 0.02 C.
-HOLD_RISE_C = 0.1
+# the heat given in one short window on the slowest bath of the range (17 L, 648 W) is under
+# 0.1 C once its losses are taken off, and the slow reading's noise about 0.02 C. A release
+# that noise gives is safe: the episode still counts the heat, and a second hold trips.
+HOLD_RISE_C = 0.05
 # With the bath model's slope known, a full-power minute must show this share of it. A lid
 # off takes up to a third of a weak heater's power and stones behind the water a quarter;
 # a probe in the air shows a quarter of the water's rise, after a fall.
@@ -68,7 +69,8 @@ RAMP_SHARE = 0.4
 WELD_WINDOW_S = 20
 WELD_TAIL_S = 30
 WELD_MAX_DUTY = 0.3
-WELD_SHARE = 0.7  # after a step, the weld check waits this long before its new baseline
+WELD_SHARE = 0.7
+MODEL_SPAN_S = 180  # the history kept for them: a lag of up to 130 s  # after a step, the weld check waits this long before its new baseline
 
 
 class HeatWatch:
@@ -83,7 +85,8 @@ class HeatWatch:
         self.reset()
 
     def reset(self):
-        n = max(2, int(self.watch_s * 1000 // SAMPLE_MS))
+        # Long enough for the model checks too, whatever watch_s is.
+        n = max(MODEL_SPAN_S, int(self.watch_s)) * 1000 // SAMPLE_MS
         self._temps = [0.0] * n  # the smoothed reading every SAMPLE_MS
         self._duties = [0.0] * n  # the SSR's on-fraction over each sample
         self._n = 0  # samples held (up to len)
@@ -149,8 +152,14 @@ class HeatWatch:
             return None
         if dt <= 0:
             return None
-        if dt > SAMPLE_MS:  # a stalled loop: start watching afresh
+        if dt > SAMPLE_MS:  # a stalled loop: start watching afresh, but a stall must not end a
+            # hold or an episode, nor forget the heat-up's slope
+            kept = (self.holding, self._hold_ms, self._hold_low_c, self._regain_c,
+                    self._episode_c, self.ramp_k_c_s, self.ramp_lag_s)
             self.reset()
+            (self.holding, self._hold_ms, self._hold_low_c, self._regain_c, self._episode_c,
+             self.ramp_k_c_s, self.ramp_lag_s) = kept
+            self.smooth_c = temp_c
             return None
         self.smooth_c += (temp_c - self.smooth_c) * dt / (SMOOTH_MS + dt)
         if self.holding:
@@ -289,9 +298,7 @@ class HeatWatch:
         size = len(self._temps)
         window = WELD_WINDOW_S * 1000 // SAMPLE_MS
         span = int((self.ramp_lag_s + WELD_TAIL_S) * 1000 // SAMPLE_MS) + window
-        if span > size - 1:
-            span = size - 1
-        if self._n <= span:
+        if span > size - 1 or self._n <= span:  # a shorter span would judge the coast
             return None
         on = 0.0
         for i in range(1, span + 1):

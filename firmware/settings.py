@@ -33,11 +33,11 @@ SETTINGS = {
     "sensor_bad_reads": (4.0, 1.0, 15.0, "bad reads in a row that fault the sensor"),
     # The safety checks' settings (docs/safety.md): each range ends where the check would
     # stop catching its fault on the fastest bath of the product's range (issue 13).
-    "frozen_s": (30.0, 10.0, 60.0, "a reading that does not change at all faults after this"),
-    "watch_s": (120.0, 30.0, 240.0, "heating watch: longest window in which full power must show"),
+    "frozen_s": (30.0, 10.0, 30.0, "a reading that does not change at all faults after this"),
+    "watch_s": (120.0, 60.0, 240.0, "heating watch: longest window in which full power must show"),
     "watch_rise_c": (0.3, 0.05, 1.0, "heating watch: least rise in that window"),
     "weld_base_c": (0.3, 0.1, 1.0, "welded SSR: rise allowed with the SSR off, at rest"),
-    "coast_s": (60.0, 0.0, 120.0, "welded SSR: seconds of the rise rate still on its way"),
+    "coast_s": (60.0, 30.0, 120.0, "welded SSR: seconds of the rise rate still on its way"),
     "max_heat_rate_c_s": (0.18, 0.05, 0.25, "low water: fastest heating a full bath can show"),
     "sensor_disagree_c": (2.0, 0.5, 10.0, "second sensor: largest difference allowed"),
     "auto_off_h": (10.0, 0.5, 24.0, "back to idle after this long without a command"),
@@ -61,6 +61,8 @@ class Settings:
         """``value`` as a float if ``name`` may take it, else ``SettingError``."""
         if name not in SETTINGS:
             raise SettingError("UNKNOWN_SETTING", "no setting named %r" % (name,))
+        if isinstance(value, bool):  # float(True) is 1.0: a stored true is not a number
+            raise SettingError("BAD_VALUE", "%s must be a number" % name)
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -97,7 +99,8 @@ def from_stored(values):
     fixed = {}
     for name in values:
         value = values[name]
-        if name in NARROWED and isinstance(value, (int, float)) and value == value:
+        if (name in NARROWED and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and value == value and -1e30 < value < 1e30):  # not NaN, not infinite
             low, high = SETTINGS[name][1], SETTINGS[name][2]
             if value < low or value > high:
                 value = low if value < low else high

@@ -16,7 +16,7 @@ from .firmware.settings import Settings
 from .sim.family import BATH_HELP, as_dict, bath_spec, describe, outside_range, parse_bath
 from .sim import fault_envelope
 from .sim.family import bath_family
-from .sim.faults import FAULT_KINDS, parse_fault
+from .sim.faults import FAULT_KINDS, parse_fault, plain_number
 from .sim.plant import PlantParams
 from .sim.micropython_runtime import MicroPythonMissing
 from .sim.runner import CONTROLLERS, RUNTIMES, run
@@ -330,7 +330,10 @@ def _settings_option(ctx, param, pairs):
         name, sep, text = pair.partition("=")
         if not sep:
             raise click.BadParameter("%r: say NAME=VALUE" % pair)
-        values[name.strip()] = text.strip()
+        try:
+            values[name.strip()] = plain_number(text)
+        except ValueError:
+            raise click.BadParameter("%s=%r is not a number" % (name.strip(), text.strip()))
     try:
         return dict(Settings(values).values) if values else None
     except SettingError as e:
@@ -393,6 +396,7 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
     specs = singles + doubles
     if not specs:
         raise click.UsageError("no fault chosen")
+    moments = tuple(dict.fromkeys(moments))  # a moment named twice runs once
     job_list = fault_envelope.jobs_for(baths, moments or fault_envelope.MOMENTS, specs,
                                        settings, seed, doubles=False)
     tty = sys.stderr.isatty()  # progress for a person; a line now and then for a log

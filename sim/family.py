@@ -7,6 +7,7 @@ which plain random draws do not promise. The same (N, seed) gives the same baths
 
 import random
 
+from .faults import plain_number
 from .plant import PlantParams
 
 # parameter of PlantParams: (lowest, highest)
@@ -79,7 +80,7 @@ def parse_bath(spec, base=None):
         if not sep:
             raise ValueError("give %s a value: %s=NUMBER" % (key, key))
         try:
-            value = float(text)
+            value = plain_number(text)
         except ValueError:
             raise ValueError("%s=%r is not a number" % (key, text))
         name, low, high = fields[key]

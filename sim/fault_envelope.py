@@ -57,8 +57,8 @@ def moment_events(moment, fp):
 
 # The named double faults: (name, [(fault, seconds after the first)], codes that end it safe).
 DOUBLE_FAULTS = (
-    # The chip freezes, then the SSR welds: at duty 0 nothing moves but the frozen check.
-    ("frozen+ssr-welded", (("frozen", 0.0), ("ssr-welded", 10.0)),
+    # The chip freezes and the SSR welds: at duty 0 nothing moves but the frozen check.
+    ("frozen+ssr-welded", (("frozen", 0.0), ("ssr-welded", 0.0)),
      (codes.SENSOR_FROZEN,)),
     # One leak: the bath runs low and leaves the probe above the water.
     ("low-water+probe-out", (("low-water", 0.0), ("probe-out", 0.0)),

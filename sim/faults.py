@@ -45,6 +45,16 @@ FAULT_KINDS = {
 }
 
 
+def plain_number(text):
+    """A number as a person types it: ASCII digits, a sign, a point, an exponent. Python's
+    float() also takes '1_0' (10) and other scripts' digits, which no one means here."""
+    text = str(text).strip()
+    if not text or not all(ch in "0123456789+-.eE" for ch in text) and text.lower() not in (
+            "nan", "inf", "-inf", "+inf"):
+        raise ValueError("not a number: %r" % text)
+    return float(text)
+
+
 def parse_fault(spec):
     """``'ssr-welded@1800'`` to ``(FaultKind, 1800.0)``; ValueError with the choices otherwise."""
     name, sep, when = str(spec).partition("@")
@@ -53,7 +63,7 @@ def parse_fault(spec):
     if not sep:
         raise ValueError("say when the fault happens: %s@SECONDS" % name)
     try:
-        t_s = float(when)
+        t_s = plain_number(when)
     except ValueError:
         raise ValueError("%r is not a number of seconds" % when)
     if not (0.0 <= t_s < 1e7):  # also refuses NaN

@@ -88,10 +88,10 @@ def test_a_safety_setting_a_newer_firmware_narrowed_is_moved_into_range_and_noth
     path.write_bytes(encode(dict(NEW.values, watch_s=1800.0, frozen_s=600.0), extras))
     storage = Storage(str(tmp_path))
     settings = storage.boot()
-    assert settings["watch_s"] == 240.0 and settings["frozen_s"] == 60.0
+    assert settings["watch_s"] == 240.0 and settings["frozen_s"] == 30.0
     assert settings["kp"] == NEW["kp"] and storage.extras == extras
     moved = {e[5]: e[4] for e in storage.log.events if e[3] == MOVED}
-    assert moved == {"watch_s": 240.0, "frozen_s": 60.0}
+    assert moved == {"watch_s": 240.0, "frozen_s": 30.0}
     assert storage.settings_store.pending()
     storage.flush_all(0)  # written back within the ranges, the extras with them
     loaded, got, reason = SettingsStore(str(path)).load()
