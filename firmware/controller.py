@@ -373,11 +373,13 @@ class HeaterController:
                     p = self.pid
                     p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
             self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
-        self.relay_on = True
         if self.watch.holding:  # the heat given has not shown yet: none until it does
             self.duty = 0.0  # what status shows and the bath model learns from: none
+            # The relay opens too: if the SSR has welded as well, it must not heat meanwhile.
+            self.relay_on = False
             self._heater_off_now()
             return
+        self.relay_on = True
         self.heater_on = self.output.update(self.duty, now_ms)
 
     def _tune_tick(self, dt_ms, now_ms):

@@ -351,7 +351,8 @@ def _fault_row_text(r, where):
 
 @sim.command("faults", epilog="Faults:\n\n\b\n" + "\n".join(
     "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()) + "\n\nDouble faults:\n\n\b\n"
-    + "\n".join("  %s" % name for name, _, _ in fault_envelope.DOUBLE_FAULTS)
+    + "\n".join("  %-20s %s" % (name, fault_envelope.DOUBLE_DESCRIPTIONS[name])
+                 for name, _, _ in fault_envelope.DOUBLE_FAULTS)
     + "\n\nMoments:\n\n\b\n  " + ", ".join(fault_envelope.MOMENTS))
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the sensor noise and, with --plants, of the family of baths.")

@@ -55,7 +55,12 @@ def moment_events(moment, fp):
     raise ValueError("unknown moment %r (choose from %s)" % (moment, ", ".join(MOMENTS)))
 
 
-# The named double faults: (name, [(fault, seconds after the first)], codes that end it safe).
+# The named double faults: (name, [(fault, seconds after the first)], codes that end it safe),
+# and what each is.
+DOUBLE_DESCRIPTIONS = {
+    "frozen+ssr-welded": "the chip freezes and the SSR welds at the same moment",
+    "low-water+probe-out": "one leak: the bath runs low and leaves the probe above the water",
+}
 DOUBLE_FAULTS = (
     # The chip freezes and the SSR welds: at duty 0 nothing moves but the frozen check.
     ("frozen+ssr-welded", (("frozen", 0.0), ("ssr-welded", 0.0)),
