@@ -36,6 +36,8 @@ Each check is written down with what it needs to see and the states in which it 
 The checks read a slow average of the reading (``SMOOTH_MS``), so that noise cannot trip them.
 """
 
+from array import array
+
 from .faults import HEATING_WATCH, LOW_WATER, SSR_WELDED
 from .limits import FASTEST_FULL_BATH_C_S, WATCH_MARGIN_C
 
@@ -70,7 +72,7 @@ WELD_WINDOW_S = 20
 WELD_TAIL_S = 30
 WELD_MAX_DUTY = 0.3
 WELD_SHARE = 0.7
-MODEL_SPAN_S = 180  # the history kept for them: a lag of up to 130 s  # after a step, the weld check waits this long before its new baseline
+MODEL_SPAN_S = 150  # the history kept for them: a lag of up to 100 s  # after a step, the weld check waits this long before its new baseline
 
 
 class HeatWatch:
@@ -87,8 +89,10 @@ class HeatWatch:
     def reset(self):
         # Long enough for the model checks too, whatever watch_s is.
         n = max(MODEL_SPAN_S, int(self.watch_s)) * 1000 // SAMPLE_MS
-        self._temps = [0.0] * n  # the smoothed reading every SAMPLE_MS
-        self._duties = [0.0] * n  # the SSR's on-fraction over each sample
+        # Single floats, 4 bytes a sample: a list would keep a boxed float per sample on the
+        # heap (about 3.5 KB more on the ESP32 for these two).
+        self._temps = array("f", [0.0] * n)  # the smoothed reading every SAMPLE_MS
+        self._duties = array("f", [0.0] * n)  # the SSR's on-fraction over each sample
         self._n = 0  # samples held (up to len)
         self._pos = 0
         self.smooth_c = None
