@@ -6,10 +6,9 @@ heat-up, recovery from the stones, band and offset from the last hour, and the f
 """
 
 import dataclasses
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 from .family import as_dict, bath_family, describe
+from .parallel import run_parallel
 from .runner import CONTROLLERS, DT_S, run
 from .scenarios import SCENARIOS
 
@@ -55,20 +54,7 @@ def run_family(n, seed=0, controllers=CONTROLLERS, workers=None, progress=None):
     as runs finish; ``workers`` processes share the work (default: one per CPU)."""
     baths = bath_family(n, seed)
     jobs = [(p, c, seed) for p in baths for c in controllers]
-    workers = workers or os.cpu_count() or 1
-    results = []
-    if workers == 1:
-        for job in jobs:
-            results.append(_one(job))
-            if progress:
-                progress(len(results), len(jobs))
-        return results
-    with ProcessPoolExecutor(workers) as pool:
-        for result in pool.map(_one, jobs, chunksize=1):
-            results.append(result)
-            if progress:
-                progress(len(results), len(jobs))
-    return results
+    return run_parallel(_one, jobs, workers, progress)
 
 
 def worst_cases(results):

@@ -10,13 +10,12 @@ never passed the cutoff + 1 C.
 """
 
 import dataclasses
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 from ..firmware import faults as codes
 from ..firmware.settings import Settings
 from .family import as_dict, bath_family, bath_spec
 from .faults import FAULT_KINDS
+from .parallel import run_parallel
 from .plant import BathPlant
 from .runner import DT_S, run
 from .scenarios import SCENARIOS, Event, SETPOINT_130F_C
@@ -124,20 +123,7 @@ def jobs_for(baths, moments=MOMENTS, specs=None, settings=None, seed=0, doubles=
 
 def run_jobs(jobs, workers=None, progress=None):
     """Rows in the order of ``jobs``; ``progress(done, total)`` as they finish."""
-    workers = workers or os.cpu_count() or 1
-    rows = []
-    if workers == 1:
-        for job in jobs:
-            rows.append(one_run(job))
-            if progress:
-                progress(len(rows), len(jobs))
-        return rows
-    with ProcessPoolExecutor(workers) as pool:
-        for row in pool.map(one_run, jobs, chunksize=2):
-            rows.append(row)
-            if progress:
-                progress(len(rows), len(jobs))
-    return rows
+    return run_parallel(one_run, jobs, workers, progress, chunksize=2)
 
 
 def family_jobs(n, seed=0, settings=None, moments=MOMENTS):
