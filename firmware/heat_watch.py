@@ -25,8 +25,8 @@ Each check is written down with what it needs to see and the states in which it 
   lowest point since then only by what was already on its way (heat stored in the element, the
   mixing dead time). That is ``weld_base_c`` plus ``coast_s`` times the rate it was rising at
   when the SSR went off, or, if more, the heat of the last ``coast_s`` of SSR on-time at the
-  fastest rate full power has shown. A rise faster than any heater of the range can make
-  (``STEP_RATE_C_S``: hot water or hot stones put in) moves the lowest point up instead, once
+  fastest rate full power has shown. A rise faster than the bath's heater can make
+  (``_step_rate_c_s``: hot water or hot stones put in) moves the lowest point up instead, once
   it has settled (``STEP_SETTLE_MS``): heat poured in is not a welded SSR.
 - Low water: at full power throughout the last ``LOW_WATER_SPAN_S``, the bath must not heat
   faster than ``max_rate_c_s``; with half its water gone it heats about twice as fast. The
@@ -52,6 +52,8 @@ FULL_DUTY = 0.95  # a sample counts as full power from this on-fraction
 # Faster than the fastest full bath heats at full power, with a margin: such a rise is heat
 # poured in. Judged on the lightly filtered reading over two samples (4 s).
 STEP_RATE_C_S = 0.25
+STEP_MODEL_RATIO = 2.5
+STEP_FLOOR_C_S = 0.05
 # After a step the weld checks wait this long, for the slow reading to settle behind a probe
 # of up to 8 s lag, before they take a new baseline.
 STEP_SETTLE_MS = 60000
@@ -104,6 +106,7 @@ class HeatWatch:
         self._step_ms = 0  # a step of poured-in heat is settling: the weld baseline follows
         self._fast_c = None  # the lightly filtered reading at the last two samples
         self._fast_prev_c = None
+        self._stepped = False  # one step per stretch with the SSR off: a weld is no string of steps
         self.full_rate_c_s = 0.0  # the fastest rise seen at full power since the reset
         self.holding = False  # the heating watch holds the heater off until the heat shows
         self._hold_ms = 0
@@ -194,6 +197,7 @@ class HeatWatch:
     def _weld_check(self, dt, heater_was_on):
         if heater_was_on:
             self._off_ms = 0
+            self._stepped = False
             return None
         if self._off_ms == 0:  # just switched off: how much rise is still on its way
             self._off_min_c = self.smooth_c
@@ -220,9 +224,10 @@ class HeatWatch:
             self._n += 1
         self._sample_ms = 0
         self._on_ms = 0
-        if self._fast_prev_c is not None and (
-                temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
+        if self._fast_prev_c is not None and not self._stepped and (
+                temp_c - self._fast_prev_c) > self._step_rate_c_s() * 2 * SAMPLE_MS / 1000.0:
             self._step_ms = STEP_SETTLE_MS
+            self._stepped = True
         self._fast_prev_c, self._fast_c = self._fast_c, temp_c
         if self._fresh < 1 << 30:
             self._fresh += 1
@@ -259,6 +264,19 @@ class HeatWatch:
             if rate > self.full_rate_c_s:
                 self.full_rate_c_s = min(rate, self.max_rate_c_s)
         return None
+
+    def _step_rate_c_s(self):
+        """How fast a rise must be to be heat poured in rather than the heater's: faster than
+        the fastest full bath of the range, or, once the heat-up has shown this bath's own
+        full-power slope, ``STEP_MODEL_RATIO`` times that (a big bath's heater cannot make a
+        1 L top-up's step). Only one step is granted per stretch with the SSR off, so a model
+        wrong by that much delays the weld checks by ``STEP_SETTLE_MS`` once, no more."""
+        if self.ramp_k_c_s <= 0.0:
+            return STEP_RATE_C_S
+        rate = STEP_MODEL_RATIO * self.ramp_k_c_s
+        if rate < STEP_FLOOR_C_S:
+            return STEP_FLOOR_C_S
+        return rate if rate < STEP_RATE_C_S else STEP_RATE_C_S
 
     def _ramp_broke(self):
         """At full power for ``RAMP_CHECK_S``, the reading rose less than ``RAMP_SHARE`` of the

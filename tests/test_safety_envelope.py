@@ -242,3 +242,17 @@ def test_the_reference_table_in_the_safety_case_is_what_the_command_prints():
 @pytest.mark.parametrize("at_s", [0, 100])
 def test_a_probe_out_of_the_water_early_in_a_heat_up_is_caught_before_the_limit(at_s):
     _ends_safe(_run(None, ["probe-out@%d" % at_s], duration_s=3600), codes.HEATING_WATCH)
+
+
+@pytest.mark.parametrize("temp_c", [70, 80])
+def test_hot_water_topped_up_on_baths_of_the_family_is_not_a_welded_ssr(temp_c):
+    # A big bath's step is slow (1 L at 70 C lifts 13 L by about 1 C, behind a 7 s probe),
+    # but still far faster than that bath's own heater, whose slope the heat-up measured.
+    for i, bath in enumerate(bath_family(CI_BATHS)):
+        scenario = dataclasses.replace(SCENARIOS["heatup"], plant=bath, duration_s=4 * 3600.0,
+                                       events=(Event(7200.0, "water_in", 1.0, temp_c),))
+        result, _ = run(scenario, seed=i)
+        codes_latched = [f["code"] for f in result["faults"]]
+        # 1 L at 80 C into a 3 L bath takes the water itself to the cutoff: that trip is right.
+        assert codes_latched == [] or (codes_latched == [codes.OVER_TEMP]
+                                       and result["max_water_c"] >= 59.5), (bath, codes_latched)
