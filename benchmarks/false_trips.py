@@ -16,6 +16,8 @@ import statistics
 import time
 from multiprocessing import Pool
 
+from stoneheat.firmware.faults import OVER_TEMP
+from stoneheat.firmware.limits import DEFAULT_CUTOFF_C
 from stoneheat.sim.family import bath_family, describe, parse_bath
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS, Event
@@ -57,26 +59,35 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    tripped = []
+    tripped, rightly = [], []
     overshoots, bands = [], []
     todo = jobs(args.runs, args.plants, args.glitch_rate)
     with Pool(args.jobs) as pool:
         for label, seed, r in pool.imap_unordered(one, todo):
             if r["faults"]:
-                tripped.append((label, seed, r["faults"]))
+                # A cutoff the true water itself reached is no false trip (1 L at 90 C into a
+                # 3 L bath makes 60 C water).
+                right = all(f["code"] == OVER_TEMP for f in r["faults"]) and \
+                    r["max_water_c"] >= DEFAULT_CUTOFF_C - 0.5
+                (rightly if right else tripped).append((label, seed, r["faults"], r["max_water_c"]))
             if label.startswith("workday"):
-                overshoots.append(r["overshoot_c"])
+                overshoots.append((r["overshoot_c"], label))
                 if r["band_c"] is not None:
                     bands.append(r["band_c"])
     print("%d runs: %d workdays (8 h each, seeds 0-%d) over %s, %d hot top-ups, the small bare "
-          "bath; %.1f %% glitches: %d tripped"
+          "bath; %.1f %% glitches: %d tripped falsely"
           % (len(todo), args.runs, args.runs - 1,
              "%d baths of the family" % args.plants if args.plants else "the reference bath",
              len(todo) - args.runs - 1, 100 * args.glitch_rate, len(tripped)))
-    for label, seed, faults in sorted(tripped):
+    for label, seed, faults, hottest in sorted(tripped):
         print("  %s, seed %d: %s" % (label, seed, faults))
-    print("workdays: overshoot C median %.3f, worst %.3f; band C median %.3f, worst %.3f"
-          % (statistics.median(overshoots), max(overshoots), statistics.median(bands), max(bands)))
+    for label, seed, faults, hottest in sorted(rightly):
+        print("  not false: %s, seed %d: OVER_TEMP, the water itself at %.2f C" % (label, seed,
+                                                                                 hottest))
+    worst = max(overshoots)
+    print("workdays: overshoot C median %.3f, worst %.3f (%s); band C median %.3f, worst %.3f"
+          % (statistics.median(o for o, _ in overshoots), worst[0], worst[1],
+             statistics.median(bands), max(bands)))
     print("wall: %.0f s with %d jobs" % (time.perf_counter() - t0, args.jobs))
     raise SystemExit(1 if tripped else 0)
 
