@@ -85,7 +85,7 @@ def _replay(interpreter_cmd, tmp_path, compiled=False):
     if interpreter_cmd is None:
         # A heap the size an ESP32 without PSRAM leaves MicroPython, for what ships: compiled
         # .mpy files. Compiling the source on the spot takes more than running it.
-        proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="128K" if compiled else "256K")
+        proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="136K" if compiled else "256K")
     else:
         proc = subprocess.run(interpreter_cmd + [str(REPLAY), str(root), "shfw", str(trace_file)],
                               capture_output=True, text=True, timeout=300)
