@@ -69,7 +69,7 @@ class BathModel:
         """Forget the ramp (a new heat-up starts); a model already identified is kept until a
         new one is ready, so the gains do not jump back and forth."""
         self._y0 = None  # the reading when full power began; None: not on a ramp
-        self._ramp_s = 0.0  # seconds since then: a ramp is hours at most, exact in float32
+        self.ramp_s = 0.0  # seconds since then: a ramp is hours at most, exact in float32
         self._w = 0.0
         self._mt = 0.0
         self._my = 0.0
@@ -90,8 +90,8 @@ class BathModel:
             self.restart()
             self._y0 = temp_c
             return False
-        self._ramp_s += dt_s
-        t = self._ramp_s
+        self.ramp_s += dt_s
+        t = self.ramp_s
         if temp_c - self._y0 < MIN_RISE_C:
             return False
         # Exponentially weighted least squares of temp on time (West's update: stable in

@@ -184,7 +184,7 @@ class HeaterController:
         self._disagree_c = s["sensor_disagree_c"]
         self._auto_off_ms = s["auto_off_h"] * 3600000
         watch = (s["watch_s"], s["watch_rise_c"], s["weld_base_c"], s["coast_s"],
-                 s["max_heat_rate_c_s"], s["cutoff_c"])
+                 s["max_heat_rate_c_s"], s["cutoff_c"], s["level_test_min"] * 60)
         if self.watch is None or watch != self._watch_settings:
             # A new watch forgets its history: only when its own thresholds change.
             self.watch = HeatWatch(*watch)
@@ -345,7 +345,8 @@ class HeaterController:
         if self.state == FAULT or self.state == IDLE:
             self._outputs_off()
             return
-        code = self.watch.update(dt_ms, self.temp_c, self.heater_on)
+        code = self.watch.update(dt_ms, self.temp_c, self.heater_on, self.state != TUNING,
+                                 self.temp_c - self.target_c if self.state == READY else None)
         if code is not None:
             self._trip(code, value, now_ms)
             return
@@ -368,18 +369,27 @@ class HeaterController:
                 if self.model.k_c_per_s > self.watch.ramp_k_c_s:
                     self.watch.ramp_k_c_s = self.model.k_c_per_s
                     self.watch.ramp_lag_s = self.model.lag_s
+                self.watch.level.learn(self.model.k_c_per_s, self.model.lag_s,
+                                       self.model.ramp_s)
                 if self._adapt:
                     # Only while at full power, so the output does not move: no bump to avoid.
                     p = self.pid
                     p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
             self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
-        if self.watch.holding:  # the heat given has not shown yet: none until it does
+        if self.watch.holding or self.watch.level.relay_open():
+            # The heat given has not shown yet, or a suspected weld is judged: no heat.
             self.duty = 0.0  # what status shows and the bath model learns from: none
             # The relay opens too: if the SSR has welded as well, it must not heat meanwhile.
             self.relay_on = False
             self._heater_off_now()
             return
         self.relay_on = True
+        test = self.watch.level.duty()
+        if test is not None:  # the water level test has the heater for a few minutes
+            self.duty = test
+            if not test > 0.0:
+                self._heater_off_now()
+                return
         self.heater_on = self.output.update(self.duty, now_ms)
 
     def _tune_tick(self, dt_ms, now_ms):

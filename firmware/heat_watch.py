@@ -40,6 +40,7 @@ from array import array
 
 from .faults import HEATING_WATCH, LOW_WATER, SSR_WELDED
 from .limits import FASTEST_FULL_BATH_C_S, WATCH_MARGIN_C
+from .water_level import WaterLevel
 
 SAMPLE_MS = 2000
 SMOOTH_MS = 8000
@@ -74,18 +75,19 @@ WELD_WINDOW_S = 20
 WELD_TAIL_S = 30
 WELD_MAX_DUTY = 0.3
 WELD_SHARE = 0.7
-MODEL_SPAN_S = 150  # the history kept for them: a lag of up to 100 s  # after a step, the weld check waits this long before its new baseline
+MODEL_SPAN_S = 200  # the history kept for the model checks: the water level fit (120 s) behind a lag of up to 80 s
 
 
 class HeatWatch:
     def __init__(self, watch_s=120, watch_rise_c=0.3, weld_base_c=0.3, coast_s=60,
-                 max_rate_c_s=0.18, cutoff_c=60.0):
+                 max_rate_c_s=0.18, cutoff_c=60.0, level_test_s=0):
         self.watch_s = watch_s
         self.watch_rise_c = watch_rise_c
         self.weld_base_c = weld_base_c
         self.coast_s = coast_s
         self.max_rate_c_s = max_rate_c_s
         self.cutoff_c = cutoff_c
+        self.level_test_s = level_test_s
         self.reset()
 
     def reset(self):
@@ -93,10 +95,10 @@ class HeatWatch:
         n = max(MODEL_SPAN_S, int(self.watch_s)) * 1000 // SAMPLE_MS
         # Single floats, 4 bytes a sample: a list would keep a boxed float per sample on the
         # heap (about 3.5 KB more on the ESP32 for these two).
-        self._temps = array("f", [0.0] * n)  # the smoothed reading every SAMPLE_MS
-        self._duties = array("f", [0.0] * n)  # the SSR's on-fraction over each sample
+        self.temps = array("f", [0.0] * n)  # the smoothed reading every SAMPLE_MS
+        self.duties = array("f", [0.0] * n)  # the SSR's on-fraction over each sample
         self._n = 0  # samples held (up to len)
-        self._pos = 0
+        self.pos = 0
         self.smooth_c = None
         self._sample_ms = 0
         self._on_ms = 0
@@ -116,14 +118,15 @@ class HeatWatch:
         self._fresh = 1 << 30  # samples since a hold ended: no window reaches back past it
         self._regain_c = None  # an episode is open until the reading is back at this
         self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
+        self.level = WaterLevel(self.level_test_s)  # low water, against the heat-up's slope
 
     def recalibrate(self, move):
         """A new calibration: every remembered reading becomes ``move(reading)``, so the
         checks compare like with like (a step of the calibration is no rise of the bath)."""
-        size = len(self._temps)
+        size = len(self.temps)
         for i in range(1, self._n + 1):
-            j = (self._pos - i) % size
-            self._temps[j] = move(self._temps[j])
+            j = (self.pos - i) % size
+            self.temps[j] = move(self.temps[j])
         if self.smooth_c is not None:
             self.smooth_c = move(self.smooth_c)
         if self._off_min_c is not None:
@@ -143,7 +146,7 @@ class HeatWatch:
         top = self.smooth_c if self._regain_c is None or self._episode_c < self.smooth_c \
             else self._episode_c
         for i in range(1, self._n + 1):
-            t = self._temps[(self._pos - i) % len(self._temps)]
+            t = self.temps[(self.pos - i) % len(self.temps)]
             if t > top:
                 top = t
         fastest = (self.cutoff_c + 1.0 - WATCH_MARGIN_C - top) / FASTEST_FULL_BATH_C_S
@@ -151,9 +154,12 @@ class HeatWatch:
             fastest = MIN_WATCH_S
         return fastest if fastest < self.watch_s else self.watch_s
 
-    def update(self, dt, temp_c, heater_was_on):
+    def update(self, dt, temp_c, heater_was_on, may_test=True, hold_error_c=None):
         """Feed the reading after ``dt`` ms and whether the SSR was on during them; returns a
-        fault code or None."""
+        fault code or None. ``may_test``: the water level test may take the heater over (not
+        during autotune, whose relay cycles are its own); ``hold_error_c``: at a hold, the
+        controller's reading less its target (None otherwise): the test runs there now and
+        then."""
         if self.smooth_c is None:
             self.smooth_c = temp_c
             return None
@@ -162,10 +168,10 @@ class HeatWatch:
         if dt > SAMPLE_MS:  # a stalled loop: start watching afresh, but a stall must not end a
             # hold or an episode, nor forget the heat-up's slope
             kept = (self.holding, self._hold_ms, self._hold_low_c, self._regain_c,
-                    self._episode_c, self.ramp_k_c_s, self.ramp_lag_s)
+                    self._episode_c, self.ramp_k_c_s, self.ramp_lag_s, self.level)
             self.reset()
             (self.holding, self._hold_ms, self._hold_low_c, self._regain_c, self._episode_c,
-             self.ramp_k_c_s, self.ramp_lag_s) = kept
+             self.ramp_k_c_s, self.ramp_lag_s, self.level) = kept
             self.smooth_c = temp_c
             return None
         self.smooth_c += (temp_c - self.smooth_c) * dt / (SMOOTH_MS + dt)
@@ -173,12 +179,21 @@ class HeatWatch:
             code = self._hold_check(dt)
             if code is not None:
                 return code
-        code = self._weld_check(dt, heater_was_on)
+        if self.level.judging_weld():  # the relay is open: it has to judge it now
+            code = None
+            self._off_ms = 0
+        else:
+            code = self._weld_check(dt, heater_was_on)
+        if self.level.phase:  # the water level test has the heater
+            code = self.level.update(dt, self.smooth_c, heater_was_on) or code
         self._sample_ms += dt
         if heater_was_on:
             self._on_ms += dt
         if self._sample_ms >= SAMPLE_MS:
             code = self._take_sample(temp_c) or code
+            if code is None and may_test and not self.holding:
+                # A climb too fast at full power may be a pour: the test tells.
+                self.level.sample(self, SAMPLE_MS, None if self._step_ms > 0 else hold_error_c)
         return code
 
     def _hold_check(self, dt):
@@ -202,7 +217,7 @@ class HeatWatch:
         if self._off_ms == 0:  # just switched off: how much rise is still on its way
             self._off_min_c = self.smooth_c
             rate = self.rate_c_s(RATE_WINDOW_S)
-            on_way = max(rate * self.coast_s, self.full_rate_c_s * self._on_s(self.coast_s))
+            on_way = max(rate * self.coast_s, self.full_rate_c_s * self.on_s(self.coast_s))
             self._allowance_c = self.weld_base_c + on_way
         self._off_ms += dt
         if self._step_ms > 0:  # poured-in heat settling: the baseline moves up with it
@@ -212,14 +227,14 @@ class HeatWatch:
         if self.smooth_c < self._off_min_c:
             self._off_min_c = self.smooth_c
         if self._off_ms >= WELD_MIN_OFF_MS and self.smooth_c - self._off_min_c > self._allowance_c:
-            return SSR_WELDED
+            return self.level.suspect_weld(self.smooth_c)
         return None
 
     def _take_sample(self, temp_c):
-        size = len(self._temps)
-        self._temps[self._pos] = self.smooth_c
-        self._duties[self._pos] = self._on_ms / self._sample_ms
-        self._pos = (self._pos + 1) % size
+        size = len(self.temps)
+        self.temps[self.pos] = self.smooth_c
+        self.duties[self.pos] = self._on_ms / self._sample_ms
+        self.pos = (self.pos + 1) % size
         if self._n < size:
             self._n += 1
         self._sample_ms = 0
@@ -235,12 +250,16 @@ class HeatWatch:
             if not self.holding and temp_c >= self._regain_c:
                 self._regain_c = None  # back where the hold began: the episode is over
             else:
-                self._episode_c += FASTEST_FULL_BATH_C_S * self._duties[(self._pos - 1) % size] \
+                self._episode_c += FASTEST_FULL_BATH_C_S * self.duties[(self.pos - 1) % size] \
                     * SAMPLE_MS / 1000.0
+        if self.level.phase:
+            # The test has the heater: the heating watch cannot judge its windows, but a weld
+            # under the test's own duty must still show.
+            return None if self.level.judging_weld() else self._weld_by_model()
         return self._heating_watch() or self._low_water() or self._weld_by_model()
 
     def _heating_watch(self):
-        size = len(self._temps)
+        size = len(self.temps)
         back = int(self.window_s() * 1000 // SAMPLE_MS)
         if back > size - 1:
             back = size - 1
@@ -249,11 +268,11 @@ class HeatWatch:
         on = 0.0
         low = self.smooth_c
         for i in range(1, back + 1):
-            j = (self._pos - i) % size
-            on += self._duties[j]
-            if self._temps[j] < low:
-                low = self._temps[j]
-        low_then = self._temps[(self._pos - 1 - back) % size]
+            j = (self.pos - i) % size
+            on += self.duties[j]
+            if self.temps[j] < low:
+                low = self.temps[j]
+        low_then = self.temps[(self.pos - 1 - back) % size]
         if low_then < low:
             low = low_then
         duty = on / back
@@ -281,14 +300,14 @@ class HeatWatch:
     def _ramp_broke(self):
         """At full power for ``RAMP_CHECK_S``, the reading rose less than ``RAMP_SHARE`` of the
         slope this heat-up has shown: the probe no longer sees the bath it was heating."""
-        size = len(self._temps)
+        size = len(self.temps)
         back = RAMP_CHECK_S * 1000 // SAMPLE_MS
         if self.ramp_k_c_s <= 0.0 or back > size - 1 or self._n <= back or self._fresh <= back:
             return False
         for i in range(1, back + 1):
-            if self._duties[(self._pos - i) % size] < FULL_DUTY:
+            if self.duties[(self.pos - i) % size] < FULL_DUTY:
                 return False
-        then = self._temps[(self._pos - 1 - back) % size]
+        then = self.temps[(self.pos - 1 - back) % size]
         return self.smooth_c - then < RAMP_SHARE * self.ramp_k_c_s * RAMP_CHECK_S
 
     def _start_hold(self, on):
@@ -302,9 +321,9 @@ class HeatWatch:
         # Where the reading is now, not the slow average that still lags a fall behind it.
         self._regain_c = self._fast_c if self._fast_c is not None else self.smooth_c
         top = self.smooth_c
-        size = len(self._temps)
+        size = len(self.temps)
         for i in range(1, self._n + 1):
-            t = self._temps[(self._pos - i) % size]
+            t = self.temps[(self.pos - i) % size]
             if t > top:
                 top = t
         self._episode_c = top + FASTEST_FULL_BATH_C_S * on * SAMPLE_MS / 1000.0
@@ -317,50 +336,72 @@ class HeatWatch:
         the off-time check below cannot see it while the PID still pulses."""
         if self.ramp_k_c_s <= 0.0 or self._step_ms > 0:
             return None
-        size = len(self._temps)
+        size = len(self.temps)
         window = WELD_WINDOW_S * 1000 // SAMPLE_MS
         span = int((self.ramp_lag_s + WELD_TAIL_S) * 1000 // SAMPLE_MS) + window
         if span > size - 1 or self._n <= span:  # a shorter span would judge the coast
             return None
         on = 0.0
         for i in range(1, span + 1):
-            on += self._duties[(self._pos - i) % size]
+            on += self.duties[(self.pos - i) % size]
         if on > WELD_MAX_DUTY * span:
             return None
-        rise = self.smooth_c - self._temps[(self._pos - 1 - window) % size]
+        rise = self.smooth_c - self.temps[(self.pos - 1 - window) % size]
         if rise >= self.weld_base_c and rise >= WELD_SHARE * self.ramp_k_c_s * WELD_WINDOW_S:
-            return SSR_WELDED
+            return self.level.suspect_weld(self.smooth_c)
         return None
 
     def _low_water(self):
-        size = len(self._temps)
+        size = len(self.temps)
         back = LOW_WATER_SPAN_S * 1000 // SAMPLE_MS
         if back > size - 1:
             back = size - 1
         if self._n <= back:
             return None
         for i in range(1, back + 1):
-            if self._duties[(self._pos - i) % size] < FULL_DUTY:
+            if self.duties[(self.pos - i) % size] < FULL_DUTY:
                 return None
-        then = self._temps[(self._pos - 1 - back) % size]
+        then = self.temps[(self.pos - 1 - back) % size]
         if (self.smooth_c - then) / (back * SAMPLE_MS / 1000.0) > self.max_rate_c_s:
             return LOW_WATER
         return None
 
-    def _on_s(self, over_s):
+    def held(self):
+        """How many samples the ring holds."""
+        return self._n
+
+    def rise_c(self, over_s):
+        """How much the slow reading rose over the last ``over_s`` seconds; None if unknown."""
+        back = int(over_s * 1000 // SAMPLE_MS)
+        if back < 1 or self._n <= back:
+            return None
+        return self.smooth_c - self.temps[(self.pos - 1 - back) % len(self.temps)]
+
+    def full_for(self, over_s):
+        """Whether the SSR ran at full power for all of the last ``over_s`` seconds."""
+        back = int(over_s * 1000 // SAMPLE_MS)
+        size = len(self.duties)
+        if back > size or self._n < back:
+            return False
+        for i in range(1, back + 1):
+            if self.duties[(self.pos - i) % size] < FULL_DUTY:
+                return False
+        return True
+
+    def on_s(self, over_s):
         """Seconds the SSR was on in the last ``over_s`` seconds of samples."""
         back = min(int(over_s * 1000 // SAMPLE_MS), self._n)
-        size = len(self._duties)
+        size = len(self.duties)
         on = 0.0
         for i in range(1, back + 1):
-            on += self._duties[(self._pos - i) % size]
+            on += self.duties[(self.pos - i) % size]
         return on * SAMPLE_MS / 1000.0 + self._on_ms / 1000.0
 
     def rate_c_s(self, over_s):
         """How fast the smoothed reading rose over the last ``over_s`` seconds (0 if unknown)."""
         back = int(over_s * 1000 // SAMPLE_MS)
-        size = len(self._temps)
+        size = len(self.temps)
         if back < 1 or self._n <= back:
             return 0.0
-        then = self._temps[(self._pos - 1 - back) % size]
-        return (self._temps[(self._pos - 1) % size] - then) / (back * SAMPLE_MS / 1000.0)
+        then = self.temps[(self.pos - 1 - back) % size]
+        return (self.temps[(self.pos - 1) % size] - then) / (back * SAMPLE_MS / 1000.0)

@@ -39,6 +39,8 @@ SETTINGS = {
     "weld_base_c": (0.3, 0.1, 1.0, "welded SSR: rise allowed with the SSR off, at rest"),
     "coast_s": (60.0, 30.0, 120.0, "welded SSR: seconds of the rise rate still on its way"),
     "max_heat_rate_c_s": (0.18, 0.05, 0.25, "low water: fastest heating a full bath can show"),
+    "level_test_min": (0.0, 0.0, 120.0, "low water: pulse test at a calm hold every this many "
+                       "minutes; 0: off (each costs the hold about 0.1 C)"),
     "sensor_disagree_c": (2.0, 0.5, 10.0, "second sensor: largest difference allowed"),
     "auto_off_h": (10.0, 0.5, 24.0, "back to idle after this long without a command"),
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),

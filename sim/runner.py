@@ -206,6 +206,9 @@ def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, reco
         "heater_on_above_cutoff_s": on_above_cutoff * DT_S,
         "energy": {k: round(v, 1) for k, v in plant.energy().items()},
     }
+    watch = getattr(ctrl, "watch", None)  # the firmware in this process
+    if watch is not None:
+        result["level_tests"] = watch.level.tests  # water level tests run (firmware/water_level.py)
     if estimate is not None:
         result["ready_state_s"] = None if ready_state_i is None else ready_state_i * DT_S
         result["ready_estimate_error"] = _estimate_error(estimates, ready_state_i)

@@ -1,0 +1,246 @@
+"""Low water, seen through the bath model: with less water the same heat warms the bath faster.
+
+A leak or a dry-out leaves the heater's power in less water: with 1 L left the bath warms 2 to
+7 times faster per second of heat than the full bath did (DOMAIN.md). The bath model measured
+the full bath's slope at full power on the first heat-up since the start (``ref_k``, C/s):
+this check asks the bath how it answers heat now, and compares.
+
+What it needs to see: that slope (without it, only the heat watch's absolute rate test is
+left: a start on a bath already hot), and heat given, alone. At a hold the PID gives too little
+heat, too evenly spread, to tell a small bath from a big one's losses; and a rise may be heat
+poured in (hot water, hot stones) rather than the heater's. So the check does not wait for
+the PID: it **tests**.
+
+- **The pulse test** takes the heater over (``duty``): off until the reading stops rising (no
+  new high for ``QUIET_S``, and at least the model's lag), then one pulse at full power that
+  a full bath answers with about ``PULSE_RISE_C`` (``ref_k`` x the pulse), then off until the
+  pulse's heat has shown. A bath that rises more than ``RATIO`` times what a full bath would
+  is low. It costs the hold a dip and a bump of about 0.2 C.
+- **When.** At a hold every ``EVERY_S``; at once when, at full power for the model's lag and
+  ``SPAN_S`` more, the reading climbs faster than ``RATIO`` x ``ref_k`` (a leak during a
+  heat-up, or heat poured in: the test tells them apart).
+- **Verdict.** LOW_WATER takes two low answers in a row: a fast climb at full power and a
+  low test, or two low tests. Heat poured in just as a test's pulse shows looks low once;
+  it does not come again with the next pulse. One normal answer clears.
+- A reading that goes on rising with the heater off for longer than any heat can take to
+  show (the model's lag + ``SETTLE_S``) is a welded SSR.
+- **A weld or low water?** A bath with little water also coasts too far after the PID's
+  pulses, which the heat watch's weld checks read as a welded SSR. So a weld check that fires
+  does not latch at once: it hands over here (``suspect_weld``) and the same test runs with
+  the relay open but for the pulse, so that nothing heats, welded or not. A bath that answers
+  the pulse too strongly is low (LOW_WATER); one that answers it as a full bath does has a
+  welded SSR (SSR_WELDED).
+
+MicroPython: floats, no allocation per update.
+"""
+
+from .faults import LOW_WATER, SSR_WELDED
+
+SPAN_S = 10  # at full power, the climb is measured over this
+RATIO = 1.8  # a full bath's stones lag a pulse: it answers at most 1.3 x its slope's worth
+# Judging a weld check that fired, on one test, not two: a welded SSR is the answer unless the
+# bath answers this many times a full bath's (1 L left of the range's smallest baths: 2.5-3).
+WELD_RATIO = 2.5
+NOISE_C = 0.05  # the slow reading's noise and the chip's 0.25 C steps, with a margin
+PULSE_RISE_C = 0.12  # what a full bath rises from a test's pulse at a hold
+# ... and from the pulse of a test under suspicion (a weld check fired, a climb too fast), where
+# the hold's quality no longer matters and a stronger answer is surer.
+SUSPECT_RISE_C = 0.3
+MIN_PULSE_MS = 2000
+MAX_PULSE_MS = 20000
+SETTLE_S = 120  # heat poured in, the element's and the probe's lags, after the model's lag
+QUIET_S = 16  # the reading has settled once it has made no new high for this long
+FALL_S = 60  # then the bath's cooling is measured over this, before the pulse
+# ... once the hold has been calm for CALM_S (over every CALM_SPAN_S the PID asked for at most
+# CALM_DUTY), at a moment the reading has not risen more than CALM_C over CALM_SPAN_S. With the
+# lid off the bath needs its heat, and a test would leave it short; while stones still warm
+# the bath rises on the PID's heat, and a pulse on top would bump it high.
+CALM_S = 300
+CALM_SPAN_S = 120
+CALM_DUTY = 0.25
+CALM_C = 0.1
+# A test that finds the bath drifting (lid off, stones warming, a swing) by more than this
+# share of a full bath's answer over the time the pulse takes to show has no verdict: its
+# answer would be mostly the drift's.
+DRIFT_SHARE = 3.0
+# Outside the pulse the test keeps this share of the hold's duty: the bath drifts down a little
+# before the pulse brings it back up, so the bump stays near the target.
+BACKGROUND_SHARE = 0.7
+SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
+ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
+
+SETTLE, FALL, PULSE, SHOW = 1, 2, 3, 4
+
+
+class WaterLevel:
+    def __init__(self, every_s=0):
+        self.every_s = every_s  # a test this often at a calm hold; 0: none but on suspicion
+        self.ref_k = 0.0  # C/s at full power on a full bath: the model's, once frozen
+        self.lag_s = 0.0
+        self._frozen = False
+        self._first_s = None
+        self.phase = 0  # not testing
+        self.tests = 0  # tests run since the start (a benchmark counts them)
+        self.last_rise_c = None  # what the last test's pulse gave, and what a full bath would
+        self.last_full_c = None
+        self._low = 0  # low answers in a row
+        self._since_ms = 0  # time at a calm hold since the last test
+        self._calm_ms = 0  # how long the hold has been calm
+        self._ms = 0
+        self._quiet_ms = 0
+        self._high_c = 0.0
+        self._base_c = 0.0
+        self._on_ms = 0
+        self._pulse_ms = 0
+        self._weld = False  # the test judges a weld check that fired
+        self._background = 0.0  # the duty outside the pulse: the hold's, or none
+        self._start_c = 0.0
+        self._drift_c_ms = 0.0
+
+    def learn(self, k, lag_s, ramp_s):
+        """The bath model's estimate on a ramp. The first estimates of the first ramp since
+        the start are the full bath's; later ramps may already be on a leaking bath, whose
+        faster slope must not become the reference."""
+        if self._frozen:
+            return
+        if self._first_s is None:
+            self._first_s = ramp_s
+        if k > self.ref_k:
+            self.ref_k = k
+            self.lag_s = lag_s
+        if ramp_s >= self._first_s + 30.0:
+            self._frozen = True
+
+    def duty(self):
+        """What the test wants of the heater: None (the controller decides) or a duty."""
+        if not self.phase:
+            return None
+        return 1.0 if self.phase == PULSE else self._background
+
+    def relay_open(self):
+        """Whether the relay must be open too: while a suspected weld is judged, but for the
+        pulse."""
+        return self._weld and self.phase != PULSE
+
+    def judging_weld(self):
+        return self._weld and self.phase != 0
+
+    def suspect_weld(self, temp_c):
+        """A weld check fired: judge it (a weld or low water) with the relay open. Returns
+        SSR_WELDED at once when there is nothing to judge it by."""
+        if self.ref_k <= 0.0 or self.judging_weld():
+            return SSR_WELDED
+        self._start(temp_c)
+        self._weld = True
+        return None
+
+    def sample(self, watch, dt_ms, hold_error_c):
+        """Every sample of the heat watch ``watch`` while no test runs: start one when due.
+        ``hold_error_c``: at a hold, the reading less the target; None elsewhere."""
+        if self.ref_k <= 0.0:
+            return
+        if watch.full_for(self.lag_s + SPAN_S):
+            rise = watch.rise_c(SPAN_S)
+            if rise is not None and rise > RATIO * self.ref_k * SPAN_S + NOISE_C:
+                self._low += 1  # climbing too fast: the test tells a leak from a pour
+                self._start(watch.smooth_c)
+            return
+        duty = watch.on_s(CALM_SPAN_S) / CALM_SPAN_S
+        rise = watch.rise_c(CALM_SPAN_S)
+        if hold_error_c is not None and duty <= CALM_DUTY:
+            self._calm_ms += dt_ms
+            self._since_ms += dt_ms
+        else:
+            self._calm_ms = 0
+        # It starts at or below the target, so that the pulse's bump ends near it.
+        if 0 < self.every_s * 1000 <= self._since_ms and self._calm_ms >= CALM_S * 1000 and \
+                rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
+            self._start(watch.smooth_c, BACKGROUND_SHARE * duty)
+
+    def _start(self, temp_c, background=0.0):
+        self.phase = SETTLE
+        self._background = background
+        self._weld = False
+        self.tests += 1
+        self._since_ms = 0
+        self._ms = 0
+        self._quiet_ms = 0
+        self._high_c = self._start_c = temp_c
+        self._drift_c_ms = 0.0
+        pulse = (PULSE_RISE_C if background > 0.0 else SUSPECT_RISE_C) / self.ref_k * 1000
+        self._pulse_ms = MIN_PULSE_MS if pulse < MIN_PULSE_MS else (
+            MAX_PULSE_MS if pulse > MAX_PULSE_MS else int(pulse))
+
+    def update(self, dt, temp_c, heater_was_on):
+        """One tick of a test under way (``temp_c``: the heat watch's slow reading). Returns
+        a fault code or None."""
+        self._ms += dt
+        if temp_c < self._start_c - ABORT_FALL_C and not self._weld:
+            # A cold top-up, cold stones, a probe out of the water: the heat watch, which
+            # cannot judge a window while the test has the heater, must have it back. (Judging
+            # a weld, the test goes on: whatever it finds latches with everything off.)
+            self.phase = 0
+            return None
+        if self.phase == PULSE:
+            if heater_was_on:
+                self._on_ms += dt
+            if self._on_ms >= self._pulse_ms:
+                self.phase = SHOW
+            return None
+        if self.phase == FALL:
+            if self._ms >= FALL_S * 1000:
+                # The drift the pulse's heat will show on top of: the bath's cooling.
+                self._drift_c_ms = (temp_c - self._base_c) / self._ms
+                show_ms = (self.lag_s + SHOW_S + QUIET_S) * 1000
+                if self._background > 0.0 and abs(self._drift_c_ms) * show_ms > \
+                        DRIFT_SHARE * self.ref_k * self._pulse_ms / 1000.0:
+                    self.phase = 0  # not in balance: no verdict now
+                    return None
+                self.phase = PULSE
+                self._base_c = self._high_c = temp_c
+                self._on_ms = 0
+                self._ms = 0
+                self._quiet_ms = 0
+            return None
+        reading_c = temp_c
+        if self.phase == SHOW:  # the pulse's heat, on top of the drift before it
+            temp_c -= self._drift_c_ms * self._ms
+        if temp_c > self._high_c:
+            self._high_c = temp_c
+            self._quiet_ms = 0
+        else:
+            self._quiet_ms += dt
+        least_ms = (self.lag_s + (SHOW_S if self.phase == SHOW else 0)) * 1000
+        settled = self._quiet_ms >= QUIET_S * 1000 and self._ms >= least_ms
+        if not settled and self._ms < (self.lag_s + SETTLE_S) * 1000:
+            return None
+        if self.phase == SETTLE:
+            if not settled:
+                self.phase = 0
+                if self._background > 0.0:
+                    return None  # the hold's own heat still rising: no test now
+                return SSR_WELDED  # off all along, and still rising (or poured in, if judging)
+            self.phase = FALL
+            self._base_c = temp_c
+            self._ms = 0
+            return None
+        # SHOW, settled or out of time: the pulse's heat has shown (a weld would show in the
+        # next test's settling).
+        self.last_rise_c = self._high_c - self._base_c
+        self.last_full_c = self.ref_k * self._on_ms / 1000.0
+        if self._weld:  # the weld check fired: low water only if surely so, else a weld
+            self.phase = 0
+            if self.last_rise_c > WELD_RATIO * self.last_full_c + NOISE_C:
+                return LOW_WATER
+            return SSR_WELDED
+        low = self.last_rise_c > RATIO * self.last_full_c + NOISE_C
+        if not low:
+            self._low = 0
+            self.phase = 0
+            return None
+        self._low += 1
+        if self._low >= 2:
+            self.phase = 0
+            return LOW_WATER
+        self._start(reading_c, self._background)  # once is not enough: ask again
+        return None

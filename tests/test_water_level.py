@@ -1,0 +1,105 @@
+"""The water level check (firmware/water_level.py) through the whole firmware, as the simulator
+runs it: a bath with little water latches LOW_WATER; a full one is tested and passes; a welded
+SSR is still a welded SSR."""
+
+import dataclasses
+
+from stoneheat.firmware import faults as codes
+from stoneheat.firmware.limits import DEFAULT_CUTOFF_C
+from stoneheat.firmware.settings import Settings
+from stoneheat.firmware.water_level import WaterLevel
+from stoneheat.sim.faults import parse_fault
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS
+
+LIMIT_C = DEFAULT_CUTOFF_C + 1.0
+
+
+EVERY_MIN = 10
+
+
+def _run(faults=(), duration_s=5400.0, scenario="heatup", every_min=0):
+    sc = dataclasses.replace(SCENARIOS[scenario], duration_s=duration_s)
+    settings = Settings({"level_test_min": every_min}) if every_min else None
+    return run(sc, faults=[parse_fault(f) for f in faults], settings=settings)[0]
+
+
+def test_by_default_a_healthy_hold_is_never_tested():
+    r = _run(duration_s=3 * 3600.0)
+    assert r["faults"] == [] and r["level_tests"] == 0
+
+
+def test_asked_for_a_full_bath_at_hold_is_tested_now_and_then_and_passes():
+    r = _run(duration_s=3 * 3600.0, every_min=EVERY_MIN)
+    assert r["faults"] == []
+    # READY after about 15 minutes; then a test every 10 minutes of calm hold.
+    assert r["level_tests"] >= (3 * 3600 - 1800) // (EVERY_MIN * 60) - 1
+    # Each pulse costs the hold a little: peak to peak within 0.25 C (0.07 C without).
+    assert r["band_c"] <= 0.25 and r["overshoot_c"] <= 0.2
+
+
+def test_asked_for_low_water_at_hold_latches_low_water_within_two_tests():
+    r = _run(["low-water@1800"], every_min=EVERY_MIN)
+    assert r["code"] == codes.LOW_WATER
+    assert r["detect_latency_s"] <= EVERY_MIN * 60 + 600
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
+
+
+def test_low_water_at_hold_is_judged_when_the_weld_check_fires_on_its_swing():
+    # Without the periodic test: a bath with little water swings, the weld check fires, and
+    # the test it hands over to finds the bath answering heat several times too strongly.
+    r = _run(["low-water@1800"])
+    assert r["code"] == codes.LOW_WATER
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
+
+
+def test_low_water_mid_heat_up_is_caught_by_its_climb():
+    r = _run(["low-water@300"])
+    assert r["code"] == codes.LOW_WATER
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
+
+
+def test_a_welded_ssr_at_hold_opens_the_relay_at_once_and_latches_ssr_welded():
+    r = _run(["ssr-welded@1800"])
+    assert r["code"] == codes.SSR_WELDED
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
+
+
+def test_a_welded_ssr_during_a_level_test_is_still_caught():
+    # Tests every 10 minutes from READY (about 15 minutes in) on: welds at moments all
+    # through the first two.
+    for at in range(1500, 2700, 150):
+        r = _run(["ssr-welded@%d" % at], every_min=EVERY_MIN)
+        assert r["code"] == codes.SSR_WELDED, at
+        assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C, at
+
+
+def test_without_a_heat_up_there_is_no_reference_and_no_test():
+    level = WaterLevel()
+    assert level.duty() is None
+    assert level.suspect_weld(54.0) == codes.SSR_WELDED  # nothing to judge a weld by
+
+
+def test_the_reference_is_the_first_ramp_s_not_a_later_faster_one():
+    level = WaterLevel()
+    level.learn(0.040, 30.0, 90.0)
+    level.learn(0.045, 30.0, 100.0)
+    level.learn(0.044, 30.0, 125.0)  # 30 s after the first estimate: frozen
+    level.learn(0.300, 30.0, 100.0)  # a later ramp on a leaking bath
+    assert level.ref_k == 0.045
+
+
+def test_a_suspected_weld_opens_the_relay_within_a_minute():
+    # The code latches after the test (minutes); the element is unpowered long before: from
+    # the suspicion on, but for the test's one pulse (a few seconds).
+    sc = dataclasses.replace(SCENARIOS["heatup"], duration_s=2400.0)
+    r, trace = run(sc, faults=[parse_fault("ssr-welded@1800")], record=True)
+    assert r["code"] == codes.SSR_WELDED
+    dt = trace.time_s(1) - trace.time_s(0)
+    fault_i = int(1800 / dt)
+    off_for = int(30 / dt)  # unpowered for 30 s in a row
+    first_off = next(i for i in range(fault_i, len(trace.heater_on) - off_for)
+                     if not any(trace.heater_on[i:i + off_for]))
+    assert (first_off - fault_i) * dt <= 60.0
+    # After that, powered at most for the pulse (20 s at the most).
+    assert sum(trace.heater_on[first_off:]) * dt <= 20.0
