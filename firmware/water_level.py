@@ -11,25 +11,31 @@ heat, too evenly spread, to tell a small bath from a big one's losses; and a ris
 poured in (hot water, hot stones) rather than the heater's. So the check does not wait for
 the PID: it **tests**.
 
-- **The pulse test** takes the heater over (``duty``): off until the reading stops rising (no
-  new high for ``QUIET_S``, and at least the model's lag), then one pulse at full power that
-  a full bath answers with about ``PULSE_RISE_C`` (``ref_k`` x the pulse), then off until the
-  pulse's heat has shown. A bath that rises more than ``RATIO`` times what a full bath would
-  is low. It costs the hold a dip and a bump of about 0.2 C.
-- **When.** At a hold every ``EVERY_S``; at once when, at full power for the model's lag and
-  ``SPAN_S`` more, the reading climbs faster than ``RATIO`` x ``ref_k`` (a leak during a
-  heat-up, or heat poured in: the test tells them apart).
+- **The pulse test** takes the heater over (``duty``): a background duty (the hold's, a little
+  less, for a periodic test; none under suspicion) until the reading stops rising (no new high
+  for ``QUIET_S``, and at least the model's lag); ``FALL_S`` more to measure how it drifts;
+  one pulse at full power that a full bath answers with ``PULSE_RISE_C`` (periodic) or
+  ``SUSPECT_RISE_C``; then the background until the pulse's heat has shown (the model's lag,
+  ``SHOW_S`` and ``QUIET_S``). The answer is the highest reading less the drift, over the
+  reading at the pulse; a bath answering more than ``RATIO`` times a full one is low.
+- **When.** At once when, at full power for the model's lag and ``SPAN_S`` more, the reading
+  climbs faster than ``RATIO`` x ``ref_k`` (a leak during a heat-up, or heat poured in: the
+  test tells them apart); when a weld check fires (below); and, if ``every_s`` (the setting
+  ``level_test_min``) is set, at a calm hold that often. The periodic test costs the hold's
+  band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
 - **Verdict.** LOW_WATER takes two low answers in a row: a fast climb at full power and a
   low test, or two low tests. Heat poured in just as a test's pulse shows looks low once;
-  it does not come again with the next pulse. One normal answer clears.
+  it does not come again with the next pulse. One normal answer clears. A test that sees the
+  reading fall ``ABORT_FALL_C`` (cold stones, a cold top-up, a probe out of the water) gives
+  the heater back to the controller and its heat watch at once, without a verdict.
 - A reading that goes on rising with the heater off for longer than any heat can take to
   show (the model's lag + ``SETTLE_S``) is a welded SSR.
 - **A weld or low water?** A bath with little water also coasts too far after the PID's
   pulses, which the heat watch's weld checks read as a welded SSR. So a weld check that fires
-  does not latch at once: it hands over here (``suspect_weld``) and the same test runs with
-  the relay open but for the pulse, so that nothing heats, welded or not. A bath that answers
-  the pulse too strongly is low (LOW_WATER); one that answers it as a full bath does has a
-  welded SSR (SSR_WELDED).
+  does not latch at once: it hands over here (``suspect_weld``) and the test runs with the
+  relay open but for the pulse, so that nothing heats, welded or not, and the controller's
+  relay stays open until the verdict. A bath that answers the pulse more than ``WELD_RATIO``
+  times a full one's is low (LOW_WATER); any other answer is a welded SSR (SSR_WELDED).
 
 MicroPython: floats, no allocation per update.
 """
