@@ -75,6 +75,7 @@ BACKGROUND_SHARE = 0.7
 SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
 
+COUNT_CAP_MS = 1 << 29  # 6.2 days
 SETTLE, FALL, PULSE, SHOW = 1, 2, 3, 4
 
 
@@ -154,8 +155,12 @@ class WaterLevel:
         duty = watch.on_s(CALM_SPAN_S) / CALM_SPAN_S
         rise = watch.rise_c(CALM_SPAN_S)
         if hold_error_c is not None and duty <= CALM_DUTY:
-            self._calm_ms += dt_ms
-            self._since_ms += dt_ms
+            # Capped: a hold of days must not grow them past MicroPython's small ints (a big
+            # int allocates on every addition); the cap is far beyond any interval they mean.
+            if self._calm_ms < COUNT_CAP_MS:
+                self._calm_ms += dt_ms
+            if self._since_ms < COUNT_CAP_MS:
+                self._since_ms += dt_ms
         else:
             self._calm_ms = 0
         # It starts at or below the target, so that the pulse's bump ends near it.

@@ -103,3 +103,18 @@ def test_a_suspected_weld_opens_the_relay_within_a_minute():
     assert (first_off - fault_i) * dt <= 60.0
     # After that, powered at most for the pulse (20 s at the most).
     assert sum(trace.heater_on[first_off:]) * dt <= 20.0
+
+
+def test_days_of_calm_hold_keep_the_counters_small():
+    # MicroPython's small ints end at 2**30: past it every addition would allocate.
+    from stoneheat.firmware.heat_watch import HeatWatch
+    from stoneheat.firmware.water_level import COUNT_CAP_MS
+    w = HeatWatch(level_test_s=0)
+    w.level.ref_k, w.level.lag_s, w.level._frozen = 0.045, 30.0, True
+    for _ in range(4 * 120):
+        w.update(250, 54.4, False, True, 0.0)
+    w.level._calm_ms = w.level._since_ms = (1 << 30) - 1000  # as after 12 days of calm hold
+    assert COUNT_CAP_MS < (1 << 30) - 1000
+    for _ in range(4 * 60):
+        assert w.update(250, 54.4, False, True, 0.0) is None
+    assert w.level._calm_ms < 1 << 30 and w.level._since_ms < 1 << 30
