@@ -30,12 +30,19 @@ the PID: it **tests**.
   the heater back to the controller and its heat watch at once, without a verdict.
 - A reading that goes on rising with the heater off for longer than any heat can take to
   show (the model's lag + ``SETTLE_S``) is a welded SSR.
-- **A weld or low water?** A bath with little water also coasts too far after the PID's
-  pulses, which the heat watch's weld checks read as a welded SSR. So a weld check that fires
-  does not latch at once: it hands over here (``suspect_weld``) and the test runs with the
-  relay open but for the pulse, so that nothing heats, welded or not, and the controller's
-  relay stays open until the verdict. A bath that answers the pulse more than ``WELD_RATIO``
-  times a full one's is low (LOW_WATER); any other answer is a welded SSR (SSR_WELDED).
+- **A weld, low water or heat poured in?** A bath with little water also coasts too far
+  after the PID's pulses, and hot water topped up rises as slowly as a weld heats: the heat
+  watch's weld checks read both as a welded SSR. So a weld check that fires does not latch at
+  once: it hands over here (``suspect_weld``) and the test asks the SSR itself. The relay
+  opens, so that nothing heats, welded or not, but for two pulses' times: first the
+  **probe**, the relay closed with the SSR off, then the pulse, the SSR on; each is shown
+  and measured as a test measures its pulse. Only a welded SSR heats in the probe, and then
+  as much as in the pulse: a probe answering more than ``PROBE_SHARE`` of the pulse's answer
+  latches SSR_WELDED, whatever the water. Measured against the pulse, not against a full
+  bath: a small bath cooling fast with the relay open bends off the drift's line by as much
+  as a full bath's pulse gives, and that error is in both answers. An SSR that obeyed was
+  not welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and
+  a normal one gives the heater back (a hot top-up, stones poured in).
 
 MicroPython: floats, no allocation per update.
 """
@@ -44,9 +51,9 @@ from .faults import LOW_WATER, SSR_WELDED
 
 SPAN_S = 10  # at full power, the climb is measured over this
 RATIO = 1.8  # a full bath's stones lag a pulse: it answers at most 1.3 x its slope's worth
-# Judging a weld check that fired, on one test, not two: a welded SSR is the answer unless the
-# bath answers this many times a full bath's (1 L left of the range's smallest baths: 2.5-3).
-WELD_RATIO = 2.5
+# Judging a weld check that fired: a welded SSR heats as much in the probe (the relay closed,
+# the SSR off) as in the pulse, an obeying one not at all.
+PROBE_SHARE = 0.5
 NOISE_C = 0.05  # the slow reading's noise and the chip's 0.25 C steps, with a margin
 PULSE_RISE_C = 0.12  # what a full bath rises from a test's pulse at a hold
 # ... and from the pulse of a test under suspicion (a weld check fired, a climb too fast), where
@@ -76,7 +83,7 @@ SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
 
 COUNT_CAP_MS = 1 << 29  # 6.2 days
-SETTLE, FALL, PULSE, SHOW = 1, 2, 3, 4
+SETTLE, FALL, PULSE, SHOW, PROBE = 1, 2, 3, 4, 5
 
 
 class WaterLevel:
@@ -103,6 +110,7 @@ class WaterLevel:
         self._background = 0.0  # the duty outside the pulse: the hold's, or none
         self._start_c = 0.0
         self._drift_c_ms = 0.0
+        self._probe_c = None  # judging a weld: what the probe gave
 
     def learn(self, k, lag_s, ramp_s):
         """The bath model's estimate on a ramp. The first estimates of the first ramp since
@@ -126,8 +134,8 @@ class WaterLevel:
 
     def relay_open(self):
         """Whether the relay must be open too: while a suspected weld is judged, but for the
-        pulse."""
-        return self._weld and self.phase != PULSE
+        probe and the pulse."""
+        return self._weld and self.phase != PROBE and self.phase != PULSE
 
     def judging_weld(self):
         return self._weld and self.phase != 0
@@ -168,10 +176,28 @@ class WaterLevel:
                 rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
             self._start(watch.smooth_c, BACKGROUND_SHARE * duty)
 
+    def _judge_weld(self, temp_c):
+        if self._probe_c is None:  # the probe has shown: now the pulse, after a new drift
+            self._probe_c = self.last_rise_c
+            self.phase = FALL
+            self._base_c = temp_c
+            self._ms = 0
+            return None
+        self.phase = 0
+        self._weld = False
+        if self._probe_c > PROBE_SHARE * self.last_rise_c + NOISE_C:
+            return SSR_WELDED  # it heated with the SSR off
+        # It obeyed: the fired check and a low pulse are two low answers.
+        if self.last_rise_c > RATIO * self.last_full_c + NOISE_C:
+            return LOW_WATER
+        self._low = 0
+        return None
+
     def _start(self, temp_c, background=0.0):
         self.phase = SETTLE
         self._background = background
         self._weld = False
+        self._probe_c = None
         self.tests += 1
         self._since_ms = 0
         self._ms = 0
@@ -192,8 +218,8 @@ class WaterLevel:
             # a weld, the test goes on: whatever it finds latches with everything off.)
             self.phase = 0
             return None
-        if self.phase == PULSE:
-            if heater_was_on:
+        if self.phase == PULSE or self.phase == PROBE:
+            if heater_was_on or self.phase == PROBE:  # the probe: time with the relay closed
                 self._on_ms += dt
             if self._on_ms >= self._pulse_ms:
                 self.phase = SHOW
@@ -207,7 +233,7 @@ class WaterLevel:
                         DRIFT_SHARE * self.ref_k * self._pulse_ms / 1000.0:
                     self.phase = 0  # not in balance: no verdict now
                     return None
-                self.phase = PULSE
+                self.phase = PROBE if self._weld and self._probe_c is None else PULSE
                 self._base_c = self._high_c = temp_c
                 self._on_ms = 0
                 self._ms = 0
@@ -239,11 +265,8 @@ class WaterLevel:
         # next test's settling).
         self.last_rise_c = self._high_c - self._base_c
         self.last_full_c = self.ref_k * self._on_ms / 1000.0
-        if self._weld:  # the weld check fired: low water only if surely so, else a weld
-            self.phase = 0
-            if self.last_rise_c > WELD_RATIO * self.last_full_c + NOISE_C:
-                return LOW_WATER
-            return SSR_WELDED
+        if self._weld:
+            return self._judge_weld(reading_c)
         low = self.last_rise_c > RATIO * self.last_full_c + NOISE_C
         if not low:
             self._low = 0
