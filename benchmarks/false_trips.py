@@ -6,8 +6,11 @@ exchanges, a hot top-up and a small bare bath; none may trip.
 Workday i runs on bath i % PLANTS of the seeded family (3-17 L, 0-5 kg of stones, 800-1500 W,
 mains +-10 %, probe lag 1-8 s, mixing 5-30 s) with sensor seed i; `--plants 0` runs them all
 on the reference bath. Then the cases issue 13 named: 1 L of hot water (70-90 C) topped up at
-hold on each bath, and a 3 L bath with no stones on 1500 W at mains +10 %. Prints every fault
-latched (there should be none) and the control figures' worst case; exits 1 on any trip.
+hold on each bath, and a 3 L bath with no stones on 1500 W at mains +10 %. And on each bath, a
+workday that remembers yesterday's heat-up at its worst (the heater keeps the slope of its last
+heat-up: docs/safety.md): yesterday at mains +10 % without stones, today at mains -10 % with
+5 kg more. Prints every fault latched (there should be none) and the control figures' worst
+case; exits 1 on any trip.
 """
 
 import argparse
@@ -18,7 +21,7 @@ from multiprocessing import Pool
 
 from stoneheat.firmware.faults import OVER_TEMP
 from stoneheat.firmware.limits import DEFAULT_CUTOFF_C
-from stoneheat.sim.family import bath_family, describe, parse_bath
+from stoneheat.sim.family import RANGES, bath_family, describe, parse_bath
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS, Event
 
@@ -27,9 +30,26 @@ HOT_TOPUP_C = (70.0, 80.0, 90.0)
 
 
 def one(args):
-    label, scenario, seed, glitch_rate = args
-    result, _ = run(scenario, "firmware", seed=seed, glitch_rate=glitch_rate)
+    label, scenario, seed, glitch_rate = args[:4]
+    memory = None
+    if len(args) > 4:  # yesterday's heat-up on this bath, as the heater remembers it
+        yesterday, _ = run(dataclasses.replace(SCENARIOS["heatup"], plant=args[4]), seed=seed + 1)
+        memory = yesterday["bath_memory"]
+    result, _ = run(scenario, "firmware", seed=seed, glitch_rate=glitch_rate, bath_memory=memory)
+    result["remembered"] = memory is not None
     return label, seed, result
+
+
+def remembered(bath, runs, j, glitch_rate):
+    """Today's workday at mains -10 % with 5 kg of stones more (up to the range's 5 kg),
+    remembering a heat-up at mains +10 % without stones: the slowest day after the fastest."""
+    most = next(high for name, _, high in RANGES if name == "stones_kg")
+    stones = min(most, bath.stones_kg + 5.0)
+    today = dataclasses.replace(bath, mains_factor=0.9, stones_kg=stones)
+    yesterday = dataclasses.replace(bath, mains_factor=1.1, stones_kg=0.0)
+    return ("workday remembering yesterday on %s" % describe(today),
+            dataclasses.replace(SCENARIOS["workday"], plant=today), runs + 1 + j, glitch_rate,
+            yesterday)
 
 
 def jobs(runs, plants, glitch_rate, seed0=0):
@@ -47,6 +67,7 @@ def jobs(runs, plants, glitch_rate, seed0=0):
                                         duration_s=4 * 3600.0), j, glitch_rate))
     out.append(("workday on the small bare bath %s" % SMALL_BARE,
                 dataclasses.replace(day, plant=parse_bath(SMALL_BARE)), runs, glitch_rate))
+    out += [remembered(bath, runs, j, glitch_rate) for j, bath in enumerate(baths)]
     return out
 
 
@@ -61,6 +82,7 @@ def main():
     t0 = time.perf_counter()
     tripped, rightly = [], []
     overshoots, bands = [], []
+    remembering = 0
     todo = jobs(args.runs, args.plants, args.glitch_rate)
     with Pool(args.jobs) as pool:
         for label, seed, r in pool.imap_unordered(one, todo):
@@ -70,15 +92,18 @@ def main():
                 right = all(f["code"] == OVER_TEMP for f in r["faults"]) and \
                     r["max_water_c"] >= DEFAULT_CUTOFF_C - 0.5
                 (rightly if right else tripped).append((label, seed, r["faults"], r["max_water_c"]))
+            remembering += r["remembered"]
             if label.startswith("workday"):
                 overshoots.append((r["overshoot_c"], label))
                 if r["band_c"] is not None:
                     bands.append(r["band_c"])
+    baths = args.plants or 1
     print("%d runs: %d workdays (8 h each, seeds 0-%d) over %s, %d hot top-ups, the small bare "
-          "bath; %.1f %% glitches: %d tripped falsely"
+          "bath, %d workdays remembering yesterday (%d had a slope to remember); %.1f %% "
+          "glitches: %d tripped falsely"
           % (len(todo), args.runs, args.runs - 1,
              "%d baths of the family" % args.plants if args.plants else "the reference bath",
-             len(todo) - args.runs - 1, 100 * args.glitch_rate, len(tripped)))
+             baths, baths, remembering, 100 * args.glitch_rate, len(tripped)))
     for label, seed, faults, hottest in sorted(tripped):
         print("  %s, seed %d: %s" % (label, seed, faults))
     for label, seed, faults, hottest in sorted(rightly):

@@ -27,6 +27,7 @@ from .event_log import TUNE_ABORTED, TUNE_DONE, EventLog
 from .pid import PID
 from .sensor_health import SensorHealth
 from .settings import Settings
+from .settings_store import valid_bath
 from .thermocouple import (
     FAULT_OPEN,
     FAULT_SHORT_GND,
@@ -110,6 +111,11 @@ class HeaterController:
         self.second_sensor = second_sensor
         self.reading2_c = None
         self.stopped_by = None  # AUTO_OFF when the heater went idle by itself
+        # What an earlier heat-up of this bath showed, (slope C/s, lag s), kept on the flash
+        # (``remember_bath``); ``learnt_bath`` is a new one (or False: forget it) for the main
+        # loop to store.
+        self.bath_memory = None
+        self.learnt_bath = None
         self._idle_timer_ms = 0
         self._disagree_reads = 0
         self._dt_ms = 0
@@ -188,6 +194,7 @@ class HeaterController:
         if self.watch is None or watch != self._watch_settings:
             # A new watch forgets its history: only when its own thresholds change.
             self.watch = HeatWatch(*watch)
+            self.watch.remember(self.bath_memory)
             self._watch_settings = watch
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
@@ -243,6 +250,14 @@ class HeaterController:
             self.pid.reset(0.0, None, self.temp_c)
             self.model.restart()
             self.watch.reset()
+            self.watch.remember(self.bath_memory)
+
+    def remember_bath(self, value):
+        """At boot: the stored slope of an earlier heat-up (None, or refused when it is no
+        bath's). The heat watch holds a heat-up that rises far slower than that one did: a
+        probe out of the water from the start reads air that rises a quarter as fast."""
+        self.bath_memory = (float(value[0]), float(value[1])) if valid_bath(value) else None
+        self.watch.remember(self.bath_memory)
 
     def stop(self):
         if self.state == TUNING:
@@ -279,6 +294,12 @@ class HeaterController:
         if max(self.reading_c, self.raw_c) >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)
         self.events.add(faults.RESET, self.reading_c)
+        if self.fault == faults.HEATING_WATCH and self.bath_memory is not None:
+            # A person has looked at the probe and the bath: if the bath is new or bigger, the
+            # slope of the old one must not hold every heat-up. The next one is learnt afresh.
+            self.bath_memory = None
+            self.learnt_bath = False
+            self.watch.remember(None)
         self.state = IDLE
         self.fault = None
         self.fault_value = None
@@ -461,6 +482,10 @@ class HeaterController:
             self._in_band_ms += dt_ms
             if self._in_band_ms >= self._ready_hold_ms:
                 self.state = READY
+                level = self.watch.level
+                if level.ref_k > 0.0:  # this heat-up's first slope: the bath's, to remember
+                    self.bath_memory = (level.ref_k, level.lag_s)
+                    self.learnt_bath = [round(level.ref_k, 5), round(level.lag_s, 1)]
         else:
             self._in_band_ms = 0
 

@@ -21,6 +21,14 @@ Each check is written down with what it needs to see and the states in which it 
   with the bath below it, cannot buy window after window of heat. Once the bath model has
   the heat-up's slope, a full-power minute that shows less than ``RAMP_SHARE`` of it holds
   too: tighter, never looser, than the fixed window.
+- Slower than its slope: full-power minutes (after the lag) that show less than
+  ``RAMP_SHARE`` of this heat-up's slope, or of the slope an **earlier heat-up** of this bath
+  showed (``remember``), for ``SLOW_S`` in all, latch HEATING_WATCH. The holds above do not
+  stop a probe in the air: its reading creeps on with the heater off as water's does, so
+  each hold ends at once. And a probe out of the water from the very start of a heat-up
+  reads air that rises with the water, a quarter as fast: only the earlier heat-up knows the
+  bath. A bath slower than that by a long way is another bath: a person's reset forgets the
+  old one (the controller).
 - Welded SSR: with the SSR off for at least ``WELD_MIN_OFF_MS``, the reading may rise above its
   lowest point since then only by what was already on its way (heat stored in the element, the
   mixing dead time). That is ``weld_base_c`` plus ``coast_s`` times the rate it was rising at
@@ -68,6 +76,9 @@ HOLD_RISE_C = 0.05
 # a probe in the air shows a quarter of the water's rise, after a fall.
 RAMP_CHECK_S = 60
 RAMP_SHARE = 0.4
+# ... and, slower than that or than an earlier heat-up of this bath for this long in all,
+# latches: cold stones slow a small bath's minute for less (the water regains at full power).
+SLOW_S = 60
 # Welded SSR, seen through the model: the SSR on for at most WELD_MAX_DUTY over the model's lag
 # plus WELD_TAIL_S (the element's and the probe's lags) plus WELD_WINDOW_S, and the reading up
 # WELD_SHARE of the full-power slope over the last WELD_WINDOW_S.
@@ -88,7 +99,13 @@ class HeatWatch:
         self.max_rate_c_s = max_rate_c_s
         self.cutoff_c = cutoff_c
         self.level_test_s = level_test_s
+        self.remembered_k_c_s = 0.0  # an earlier heat-up's slope (kept by the controller)
+        self.remembered_lag_s = 0.0
         self.reset()
+
+    def remember(self, bath):
+        """``bath``: (slope C/s, lag s) of an earlier heat-up of this bath, or None."""
+        self.remembered_k_c_s, self.remembered_lag_s = bath if bath else (0.0, 0.0)
 
     def reset(self):
         # Long enough for the model checks too, whatever watch_s is.
@@ -105,6 +122,7 @@ class HeatWatch:
         self._off_ms = 0  # how long the SSR has been off without a break
         self._off_min_c = None
         self._allowance_c = 0.0
+        self._slow_ms = 0  # how long the heat-up has been slower than the remembered one
         self._step_ms = 0  # a step of poured-in heat is settling: the weld baseline follows
         self._fast_c = None  # the lightly filtered reading at the last two samples
         self._fast_prev_c = None
@@ -256,7 +274,8 @@ class HeatWatch:
             # The test has the heater: the heating watch cannot judge its windows, but a weld
             # under the test's own duty must still show.
             return None if self.level.judging_weld() else self._weld_by_model()
-        return self._heating_watch() or self._low_water() or self._weld_by_model()
+        return self._heating_watch() or self._slow_watch() or self._low_water() or \
+            self._weld_by_model()
 
     def _heating_watch(self):
         size = len(self.temps)
@@ -309,6 +328,36 @@ class HeatWatch:
                 return False
         then = self.temps[(self.pos - 1 - back) % size]
         return self.smooth_c - then < RAMP_SHARE * self.ramp_k_c_s * RAMP_CHECK_S
+
+    def _slow_watch(self):
+        """Minutes at full power slower than this heat-up's slope or an earlier one's, for
+        ``SLOW_S`` in all, latch. The holds between them do not count, nor clear: in the air
+        the reading creeps on with the heater off, and each hold would end at once."""
+        slow = self._slower_than(self.ramp_k_c_s, self.ramp_lag_s)
+        if slow is None:
+            slow = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s)
+        elif not slow:
+            slow = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s) or False
+        if slow:
+            self._slow_ms += SAMPLE_MS
+            return HEATING_WATCH if self._slow_ms >= SLOW_S * 1000 else None
+        if slow is not None or (not self.holding and
+                                self.on_s(RAMP_CHECK_S) < 0.5 * RAMP_CHECK_S):
+            self._slow_ms = 0  # the bath took the heat, or the PID holds the heater back
+        return None
+
+    def _slower_than(self, k, lag_s):
+        """None if it cannot tell (no slope, not at full power for ``lag_s`` and
+        ``RAMP_CHECK_S``); else whether the reading rose less than ``RAMP_SHARE`` of ``k``
+        over the last ``RAMP_CHECK_S``. A bath heats 0.5x an earlier heat-up's slope at worst
+        (mains -10 % against +10 %, 5 kg of stones more on 3 L); the air above it, a quarter
+        of the water's rise."""
+        if k <= 0.0 or not self.full_for(lag_s + RAMP_CHECK_S):
+            return None
+        rise = self.rise_c(RAMP_CHECK_S)
+        if rise is None:
+            return None
+        return rise < RAMP_SHARE * k * RAMP_CHECK_S
 
     def _start_hold(self, on):
         if self.holding:
@@ -376,6 +425,26 @@ class HeatWatch:
         if back < 1 or self._n <= back:
             return None
         return self.smooth_c - self.temps[(self.pos - 1 - back) % len(self.temps)]
+
+    def swings(self, over_s, step_c):
+        """How often the slow reading of the last ``over_s`` turned, each move between turns
+        at least ``step_c``: a swing goes up and down again, a step of poured-in heat or a
+        recovery from cold stones turns once at most."""
+        back = min(int(over_s * 1000 // SAMPLE_MS), self._n)
+        size = len(self.temps)
+        turns = 0
+        rising = 0  # the direction since the last turn: 1 up, -1 down, 0 not yet known
+        extreme = self.temps[(self.pos - back) % size] if back else self.smooth_c
+        for i in range(back - 1, -1, -1):
+            t = self.temps[(self.pos - 1 - i) % size] if i else self.smooth_c
+            if rising > 0 and t > extreme or rising < 0 and t < extreme:
+                extreme = t  # further the same way
+            elif abs(t - extreme) >= step_c:
+                if rising:
+                    turns += 1
+                rising = 1 if t > extreme else -1
+                extreme = t
+        return turns
 
     def full_for(self, over_s):
         """Whether the SSR ran at full power for all of the last ``over_s`` seconds."""

@@ -41,6 +41,7 @@ class MainLoop:
         self.history = history if history is not None else History()
         self.storage = storage if storage is not None else Storage(None, log=controller.events)
         self.console = Console(controller, self.history, self, board_name, self.storage)
+        controller.remember_bath(self.storage.extras.get("bath"))
         self.running = True
         self.maintenance = False  # the loop ended for a technician's update
         self.ticks = 0
@@ -108,6 +109,9 @@ class MainLoop:
             self.late_max_ms = late
         self._next_ms = next_on_grid(self._next_ms, now, self.period_ms)
         self.storage.log.uptime_s = self._up_s
+        if ctrl.learnt_bath is not None:  # a heat-up's slope to remember, or to forget
+            self.storage.keep(ctrl.settings, "bath", ctrl.learnt_bath or None)
+            ctrl.learnt_bath = None
         self.storage.flush(now)  # after the outputs are set: a slow flash delays nothing
 
     def _serve_console(self):

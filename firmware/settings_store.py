@@ -28,6 +28,11 @@ INVALID = "SETTINGS_INVALID"
 # their nearest bound (``extras`` names them under this key until the next write).
 MOVED = "SETTINGS_MOVED"
 _HEX = "0123456789abcdef"
+# A remembered heat-up slope outside these is no bath's (the range's is 0.01-0.14 C/s, its lag
+# under 80 s): it is dropped, not trusted.
+BATH_K_MIN = 0.001
+BATH_K_MAX = 1.0
+BATH_LAG_MAX_S = 300.0
 
 
 def encode(values, extras=None):
@@ -59,9 +64,23 @@ def _from_body(body, reason):
             if not _valid_extra(name, body[name]):
                 return Settings(), {}, INVALID
             extras[name] = body[name]
+    if valid_bath(body.get("bath")):  # a remembered slope: one that is not valid is dropped
+        extras["bath"] = body["bath"]
     if moved:  # kept, with the values a narrower range refused at its nearest bound
         extras[MOVED] = moved
     return settings, extras, None
+
+
+def valid_bath(value):
+    """An earlier heat-up's (slope C/s, lag s), as the controller keeps it (``remember_bath``):
+    within what any bath could show, NaN refused."""
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        return False
+    for x in value:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return False
+    k, lag = value
+    return BATH_K_MIN <= k <= BATH_K_MAX and 0.0 <= lag <= BATH_LAG_MAX_S  # NaN fails
 
 
 def _is_hex(text, length):

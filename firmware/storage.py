@@ -58,6 +58,15 @@ class Storage:
         self.log.add(event)
         self.settings_store.stage(settings, self.extras)
 
+    def keep(self, settings, name, value):
+        """An extra without an event (what the heater learnt): ``value`` None forgets it."""
+        if value is None:
+            if self.extras.pop(name, None) is None:
+                return
+        else:
+            self.extras[name] = value
+        self.settings_store.stage(settings, self.extras)
+
     def flush_all(self, now_ms):
         """Write whatever is pending now, whatever the rate limit (the firmware is ending)."""
         self.settings_store.allow_now()

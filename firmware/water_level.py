@@ -47,6 +47,8 @@ the PID: it **tests**.
 MicroPython: floats, no allocation per update.
 """
 
+from math import exp, log
+
 from .faults import LOW_WATER, SSR_WELDED
 
 SPAN_S = 10  # at full power, the climb is measured over this
@@ -72,6 +74,14 @@ CALM_S = 300
 CALM_SPAN_S = 120
 CALM_DUTY = 0.25
 CALM_C = 0.1
+# ... and, whatever ``every_s``, at most this often while the hold's slow reading swings more
+# than SWING_C over SWING_SPAN_S: a full bath's stays within about 0.05 C, one with 1 L left
+# of the range's baths wanders 0.3-6 C.
+SWING_SPAN_S = 180
+SWING_C = 0.1
+SWING_TURNS = 2
+SWING_EVERY_S = 300
+SWING_CALM_S = 300  # after a disturbance (cold stones) a full bath takes this long to settle
 # A test that finds the bath drifting (lid off, stones warming, a swing) by more than this
 # share of a full bath's answer over the time the pulse takes to show has no verdict: its
 # answer would be mostly the drift's.
@@ -111,6 +121,11 @@ class WaterLevel:
         self._start_c = 0.0
         self._drift_c_ms = 0.0
         self._probe_c = None  # judging a weld: what the probe gave
+        self._early_c = 0.0  # the pulse's highest corrected reading within lag + SHOW_S
+        self._mid_c = None  # the fall's reading halfway, and when
+        self._mid_ms = 0
+        self._tau_ms = 0.0  # the fall's rate decays with this time constant (0: a line)
+        self._rate_end = 0.0
 
     def learn(self, k, lag_s, ramp_s):
         """The bath model's estimate on a ramp. The first estimates of the first ramp since
@@ -171,22 +186,59 @@ class WaterLevel:
                 self._since_ms += dt_ms
         else:
             self._calm_ms = 0
+        if self._calm_ms < CALM_S * 1000:
+            return
+        due = 0 < self.every_s * 1000 <= self._since_ms
+        if not due and self._since_ms >= SWING_EVERY_S * 1000 and \
+                self._calm_ms >= SWING_CALM_S * 1000:
+            # A bath with little water swings under the PID tuned for a full one: its hold
+            # goes up and down by SWING_C and more where a full bath's stays within a few
+            # hundredths, or, after a disturbance, turns once.
+            due = watch.swings(SWING_SPAN_S, SWING_C) >= SWING_TURNS
         # It starts at or below the target, so that the pulse's bump ends near it.
-        if 0 < self.every_s * 1000 <= self._since_ms and self._calm_ms >= CALM_S * 1000 and \
-                rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
+        if due and rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
             self._start(watch.smooth_c, BACKGROUND_SHARE * duty)
 
+    def _bend(self, end_c):
+        """Judging a weld: whether the fall's two halves say its rate decays (cold stones
+        soaking up heat, a small bath settling after the relay opened): then the drift goes on
+        as a decaying exponential, not a line that would pull the answers up by the bend."""
+        self._tau_ms = 0.0
+        if not self._weld:  # at a hold, with the background duty, a bend is mostly noise
+            return
+        half = self._ms - self._mid_ms
+        first = (self._mid_c - self._base_c) / self._mid_ms
+        second = (end_c - self._mid_c) / half
+        if first * second <= 0.0 or abs(second) >= abs(first) or \
+                abs(first - second) * half < NOISE_C:
+            return
+        # rate(t) = first * exp(-t / tau), the halves' rates at their middles.
+        self._tau_ms = (self._ms / 2.0) / log(first / second)
+        self._rate_end = second * exp(-(half / 2.0) / self._tau_ms)
+
+    def _drift(self, ms):
+        """How far the bath drifts by itself ``ms`` after the fall's end."""
+        if self._tau_ms > 0.0:
+            return self._rate_end * self._tau_ms * (1.0 - exp(-ms / self._tau_ms))
+        return self._drift_c_ms * ms
+
     def _judge_weld(self, temp_c):
-        if self._probe_c is None:  # the probe has shown: now the pulse, after a new drift
-            self._probe_c = self.last_rise_c
-            self.phase = FALL
-            self._base_c = temp_c
+        early_c = self._early_c - self._base_c  # what showed over the probe's span
+        if self._probe_c is None:  # the probe has shown: now the pulse, once a weld's bump
+            self._probe_c = early_c  # has passed its top and a new drift is measured
+            self.phase = SETTLE
+            self._high_c = temp_c
+            self._quiet_ms = 0
             self._ms = 0
             return None
         self.phase = 0
         self._weld = False
-        if self._probe_c > PROBE_SHARE * self.last_rise_c + NOISE_C:
-            return SSR_WELDED  # it heated with the SSR off
+        if self._probe_c > PROBE_SHARE * early_c + NOISE_C or \
+                self._probe_c > PROBE_SHARE * self.last_full_c + NOISE_C:
+            # It heated with the SSR off as much as with it on, or as much as a full bath
+            # answers half a pulse. In doubt a weld: LOW_WATER's advice (fill the bath and
+            # start again) would close the relay on a welded SSR again.
+            return SSR_WELDED
         # It obeyed: the fired check and a low pulse are two low answers.
         if self.last_rise_c > RATIO * self.last_full_c + NOISE_C:
             return LOW_WATER
@@ -225,30 +277,41 @@ class WaterLevel:
                 self.phase = SHOW
             return None
         if self.phase == FALL:
+            if self._mid_c is None and self._ms * 2 >= FALL_S * 1000:
+                self._mid_c = temp_c
+                self._mid_ms = self._ms
             if self._ms >= FALL_S * 1000:
                 # The drift the pulse's heat will show on top of: the bath's cooling.
                 self._drift_c_ms = (temp_c - self._base_c) / self._ms
+                self._bend(temp_c)
                 show_ms = (self.lag_s + SHOW_S + QUIET_S) * 1000
                 if self._background > 0.0 and abs(self._drift_c_ms) * show_ms > \
                         DRIFT_SHARE * self.ref_k * self._pulse_ms / 1000.0:
                     self.phase = 0  # not in balance: no verdict now
                     return None
                 self.phase = PROBE if self._weld and self._probe_c is None else PULSE
-                self._base_c = self._high_c = temp_c
+                self._base_c = self._high_c = self._early_c = temp_c
                 self._on_ms = 0
                 self._ms = 0
                 self._quiet_ms = 0
             return None
         reading_c = temp_c
         if self.phase == SHOW:  # the pulse's heat, on top of the drift before it
-            temp_c -= self._drift_c_ms * self._ms
+            temp_c -= self._drift(self._ms)
+        least_ms = (self.lag_s + (SHOW_S if self.phase == SHOW else 0)) * 1000
         if temp_c > self._high_c:
             self._high_c = temp_c
             self._quiet_ms = 0
+            if self._ms <= least_ms:
+                self._early_c = temp_c
         else:
             self._quiet_ms += dt
-        least_ms = (self.lag_s + (SHOW_S if self.phase == SHOW else 0)) * 1000
         settled = self._quiet_ms >= QUIET_S * 1000 and self._ms >= least_ms
+        if self._weld and self._probe_c is None and self.phase == SHOW:
+            # Judging a weld, the probe and the pulse are compared over the same span, not
+            # until quiet: a small bath cooling fast bends off the drift's line more the
+            # longer the show, and that bend alone can look like a pulse.
+            settled = self._ms >= least_ms
         if not settled and self._ms < (self.lag_s + SETTLE_S) * 1000:
             return None
         if self.phase == SETTLE:
@@ -259,6 +322,7 @@ class WaterLevel:
                 return SSR_WELDED  # off all along, and still rising (or poured in, if judging)
             self.phase = FALL
             self._base_c = temp_c
+            self._mid_c = None
             self._ms = 0
             return None
         # SHOW, settled or out of time: the pulse's heat has shown (a weld would show in the

@@ -97,7 +97,7 @@ class Trace:
 
 
 def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, faults=(),
-        glitch_rate=0.0, record=False, runtime="cpython"):
+        glitch_rate=0.0, record=False, runtime="cpython", bath_memory=None):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
     ``faults``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``: what breaks, and
@@ -105,9 +105,14 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
     ``glitch_rate`` is the share of reads that a healthy wire still gets wrong. The trace always
     holds the water and the heater; ``record`` adds the measured temperature and the duty, which
     only a plot needs. ``runtime="micropython"`` runs the firmware's main loop in the real
-    interpreter, in lockstep.
+    interpreter, in lockstep. ``bath_memory``: what an earlier heat-up of this bath left on the
+    heater's flash (an earlier run's ``bath_memory``), for the firmware in this process.
     """
     ctrl = make_controller(controller, scenario, seed, settings, runtime)
+    if bath_memory is not None:
+        if runtime != "cpython" or controller != "firmware":
+            raise ValueError("bath_memory is for the firmware in this process")
+        ctrl.remember_bath(bath_memory)
     try:
         return _run(scenario, controller, seed, sensor_noise_c,
                     sorted(faults, key=lambda f: f[1]), glitch_rate, record, runtime, ctrl)
@@ -209,6 +214,8 @@ def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, reco
     watch = getattr(ctrl, "watch", None)  # the firmware in this process
     if watch is not None:
         result["level_tests"] = watch.level.tests  # water level tests run (firmware/water_level.py)
+        # What the heater would remember of this bath for its next heat-up.
+        result["bath_memory"] = None if ctrl.bath_memory is None else list(ctrl.bath_memory)
     if estimate is not None:
         result["ready_state_s"] = None if ready_state_i is None else ready_state_i * DT_S
         result["ready_estimate_error"] = _estimate_error(estimates, ready_state_i)

@@ -108,12 +108,14 @@ def test_a_small_bare_bath_heating_fast_is_not_low_water(mains):
     assert r["faults"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="open: at a steady hold, with the periodic water level "
-                   "test off by default, LOW_WATER latches only once the bath's swing trips a "
-                   "weld check: 962 s here (issue 13, docs/safety.md)")
-def test_low_water_at_hold_latches_low_water():
-    r = _run(None, ["low-water@1800"])
-    assert r["code"] == codes.LOW_WATER and r["detect_latency_s"] <= 300
+@pytest.mark.parametrize("at_s", [1800, 2400])
+def test_low_water_at_hold_latches_low_water(at_s):
+    # Was SSR_WELDED after up to 1814 s, then LOW_WATER after 962 s once a weld check fired on
+    # the swing. With the periodic test off (the default), a hold that swings is tested: about
+    # 530 s, two low answers.
+    r = _run(None, ["low-water@%d" % at_s], duration_s=at_s + 1200)
+    assert r["code"] == codes.LOW_WATER and r["detect_latency_s"] <= 600
+    assert r["heater_off"] and r["max_water_after_fault_c"] <= LIMIT_C
 
 
 @pytest.mark.parametrize("name, low, high", [
@@ -134,9 +136,9 @@ CI_BATHS = 3
 # Faults not yet safe at every moment on every bath (issue 13 stays open for them; the figures
 # are in docs/safety.md): strict, so the day one of them is fixed this list must shrink.
 OPEN = {
-    "low-water": "at a steady hold the periodic water level test is off by default, and "
-                 "the smallest baths answer its pulse only 2-3 times as strongly: no code, or "
-                 "SSR_WELDED instead of LOW_WATER",
+    "low-water": "at a hold with the periodic water level test off (the default), a bath "
+                 "whose swing the PID keeps small is tested late or never, and one judged "
+                 "after a weld check fired may be named SSR_WELDED (issue 13, docs/safety.md)",
 }
 
 
@@ -245,13 +247,37 @@ def test_the_reference_table_in_the_safety_case_is_what_the_command_prints():
     assert documented == measured
 
 
-@pytest.mark.xfail(strict=True, reason="open: a probe out of the water from the start of a "
-                   "heat-up reads air that rises a quarter as fast as the water, as fast as a "
-                   "slow bath in water; only a bath model kept from an earlier heat-up could "
-                   "tell them apart (issue 13, docs/safety.md)")
-@pytest.mark.parametrize("at_s", [0, 100])
+@pytest.mark.parametrize("at_s", [100, 200])
 def test_a_probe_out_of_the_water_early_in_a_heat_up_is_caught_before_the_limit(at_s):
+    # Was 100 C, HEATING_WATCH after 2338 s: each hold of the slope check ended at once, since
+    # the air's reading creeps on with the heater off. Slow minutes now add up and latch.
     _ends_safe(_run(None, ["probe-out@%d" % at_s], duration_s=3600), codes.HEATING_WATCH)
+
+
+@pytest.mark.parametrize("bath", [None, SMALL_POWERFUL,
+                                  "water_l=3,stones_kg=0,heater_w=1500,mains=1.1,probe_tau_s=1,"
+                                  "mixing_s=5",
+                                  "water_l=17,stones_kg=0,heater_w=1500,mains=1.1,probe_tau_s=8,"
+                                  "mixing_s=30"])
+def test_a_probe_out_of_the_water_from_the_start_is_caught_on_a_bath_heated_before(bath):
+    # Was 100 C. The heater remembers the slope of its last heat-up to READY (docs/safety.md):
+    # the air rises a quarter as fast as that.
+    params = parse_bath(bath) if bath else SCENARIOS["heatup"].plant
+    scenario = dataclasses.replace(SCENARIOS["heatup"], plant=params, duration_s=3600.0)
+    yesterday, _ = run(scenario, seed=1)
+    assert yesterday["faults"] == [] and yesterday["bath_memory"] is not None
+    r, _ = run(scenario, faults=[parse_fault("probe-out@0")],
+               bath_memory=yesterday["bath_memory"])
+    _ends_safe(r, codes.HEATING_WATCH)
+    assert r["max_water_after_fault_c"] <= 45.0 and r["detect_latency_s"] <= 240.0
+
+
+@pytest.mark.xfail(strict=True, reason="open: on the first heat-up a heater ever does, a probe "
+                   "out of the water from the start reads air that rises a quarter as fast as "
+                   "the water, as fast as a slow bath in water: nothing tells them apart but "
+                   "the hardware layers (issue 13, docs/safety.md)")
+def test_a_probe_out_of_the_water_from_the_start_of_the_first_heat_up_ever():
+    _ends_safe(_run(None, ["probe-out@0"], duration_s=3600), codes.HEATING_WATCH)
 
 
 @pytest.mark.parametrize("temp_c", [70, 80])

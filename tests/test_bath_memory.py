@@ -1,0 +1,141 @@
+"""The heater remembers the slope of its last heat-up to READY (docs/safety.md, "Slower than its
+slope"), so that a probe out of the water from the very start of the next heat-up is caught:
+end to end through `stoneheat sim serve --state-dir` under both runtimes, a hostile settings
+file, and a person's reset that forgets a bath that was replaced."""
+
+import dataclasses
+import json
+import math
+import time
+
+import pytest
+
+from stoneheat.firmware import faults as codes
+from stoneheat.firmware import settings_store
+from stoneheat.firmware.controller import HeaterController
+from stoneheat.firmware.settings import Settings
+from stoneheat.firmware.storage import Storage
+from stoneheat.sim.faults import parse_fault
+from stoneheat.sim.family import parse_bath
+from stoneheat.sim.runner import run
+from stoneheat.sim.scenarios import SCENARIOS
+from test_cli_device import start_serve, stop_serve
+
+
+def _stored(folder):
+    """The body of the settings file the heater wrote (checked file: a header line, a body)."""
+    body, reason = settings_store.checked_file.decode(
+        settings_store.KIND, (folder / "settings.json").read_bytes())
+    assert reason is None
+    return body
+
+
+def _wait_state(served, state, timeout_s=60):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        s = served.status()
+        if s["state"] == state:
+            return s
+        assert time.monotonic() < deadline, s
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_a_heat_up_is_remembered_and_catches_a_probe_out_of_the_water_the_next_day(tmp_path,
+                                                                                    runtime):
+    flash = tmp_path / "flash"
+    # Day one: heat to READY; the slope goes to the flash with the settings.
+    day1 = start_serve(tmp_path, "--runtime", runtime, "--state-dir", str(flash))
+    try:
+        assert day1.cli("set", "130F").returncode == 0
+        assert day1.cli("wait-ready", "--timeout", "90", "--interval", "0.2").returncode == 0
+    finally:
+        stop_serve(day1)  # Ctrl-C: the firmware writes what is pending as it ends
+    k, lag = _stored(flash)["bath"]
+    assert 0.03 < k < 0.06 and 0.0 < lag < 60.0  # the 6 L reference bath: 0.045 C/s
+
+    # Day two: the probe hangs in the air from the start. Caught while the water is cool.
+    day2 = start_serve(tmp_path, "--runtime", runtime, "--state-dir", str(flash),
+                       "--fault", "probe-out@0")
+    try:
+        assert day2.cli("set", "130F").returncode == 0
+        s = _wait_state(day2, "FAULT")
+        assert s["fault"] == codes.HEATING_WATCH
+        out = day2.cli("status")
+        assert "new or bigger bath" in out.stdout + out.stderr
+        # A person's reset forgets the slope: the bath may be a new one.
+        assert day2.cli("reset").returncode == 0
+    finally:
+        stop_serve(day2)
+    assert "bath" not in _stored(flash)
+
+
+def test_a_heat_up_from_near_the_target_measures_no_slope_and_keeps_the_old_one():
+    scenario = dataclasses.replace(SCENARIOS["heatup"], duration_s=1800.0)
+    r, _ = run(scenario)
+    assert r["bath_memory"][0] == pytest.approx(0.045, rel=0.2)  # the 6 L reference bath
+    hot = dataclasses.replace(scenario, plant=dataclasses.replace(scenario.plant, start_c=53.5))
+    assert run(hot)[0]["bath_memory"] is None  # no full-power ramp: nothing measured
+    assert run(hot, bath_memory=[0.05, 20.0])[0]["bath_memory"] == [0.05, 20.0]
+
+
+@pytest.mark.parametrize("value", [
+    None, "fast", [], [0.05], [0.05, 20.0, 1], ["0.05", 20], [float("nan"), 20.0],
+    [float("inf"), 20.0], [0.05, -1.0], [0.05, 1e9], [1e-9, 20.0], [50.0, 20.0],
+    {"k": 0.05}, [[0.05], 20.0], [True, 20.0],
+])
+def test_a_stored_slope_that_is_no_baths_is_dropped_and_the_settings_kept(tmp_path, value):
+    if value is not None:
+        data = settings_store.encode({"kp": 0.9}, {"bath": value})
+        (tmp_path / "settings.json").write_bytes(data)
+    storage = Storage(str(tmp_path))
+    settings = storage.boot("POWER_ON")
+    ctrl = HeaterController(settings, events=storage.log)
+    ctrl.remember_bath(storage.extras.get("bath"))
+    assert ctrl.bath_memory is None and ctrl.watch.remembered_k_c_s == 0.0
+    if value is not None:
+        assert settings["kp"] == 0.9 and storage.load_reason is None
+    # The controller refuses it even when handed over directly.
+    ctrl.remember_bath(value)
+    assert ctrl.bath_memory is None
+
+
+def test_a_stored_slope_within_reason_is_used():
+    ctrl = HeaterController()
+    ctrl.remember_bath([0.045, 32.3])
+    assert ctrl.bath_memory == (0.045, 32.3)
+    assert ctrl.watch.remembered_k_c_s == 0.045
+    ctrl.start()  # a start keeps it: the watch is armed on every heat-up
+    assert ctrl.watch.remembered_k_c_s == 0.045
+    assert all(math.isfinite(x) for x in ctrl.bath_memory)
+
+
+def test_a_bath_replaced_by_a_bigger_one_trips_once_then_is_learnt_afresh():
+    small = parse_bath("water_l=3,stones_kg=0,heater_w=1500,mains=1.1")
+    big = parse_bath("water_l=17,stones_kg=5,heater_w=1500,mains=0.9")
+    first, _ = run(dataclasses.replace(SCENARIOS["heatup"], plant=small, duration_s=1800.0))
+    memory = first["bath_memory"]
+    scenario = dataclasses.replace(SCENARIOS["heatup"], plant=big, duration_s=3 * 3600.0)
+    tripped, _ = run(scenario, bath_memory=memory)
+    assert [f["code"] for f in tripped["faults"]] == [codes.HEATING_WATCH]  # far slower
+    # The person who resets it has looked: the old slope is forgotten.
+    ctrl = HeaterController(Settings())
+    ctrl.remember_bath(memory)
+    ctrl.state, ctrl.fault, ctrl._reading_ok = "FAULT", codes.HEATING_WATCH, True
+    ctrl.reading_c = ctrl.raw_c = 30.0
+    ctrl.reset_fault()
+    assert ctrl.bath_memory is None and ctrl.learnt_bath is False
+    assert ctrl.watch.remembered_k_c_s == 0.0
+    again, _ = run(scenario)
+    assert again["faults"] == [] and again["bath_memory"] is not None
+
+
+def test_the_slow_watch_does_not_trip_a_workday_remembering_the_fastest_yesterday():
+    # benchmarks/false_trips.py runs this on 20 baths: yesterday at mains +10 % without
+    # stones, today at mains -10 % with 5 kg of stones more; here the smallest bath.
+    bath = parse_bath("water_l=3,stones_kg=0,heater_w=1500,mains=1.1")
+    yesterday, _ = run(dataclasses.replace(SCENARIOS["heatup"], plant=bath, duration_s=1800.0))
+    today = dataclasses.replace(bath, mains_factor=0.9, stones_kg=5.0)
+    r, _ = run(dataclasses.replace(SCENARIOS["workday"], plant=today), seed=3,
+               bath_memory=yesterday["bath_memory"])
+    assert r["faults"] == []
