@@ -20,7 +20,8 @@ the PID: it **tests**.
   reading at the pulse; a bath answering more than ``RATIO`` times a full one is low.
 - **When.** At once when, at full power for the model's lag and ``SPAN_S`` more, the reading
   climbs faster than ``RATIO`` x ``ref_k`` (a leak during a heat-up, or heat poured in: the
-  test tells them apart); when a weld check fires (below); and, if ``every_s`` (the setting
+  test tells them apart); when a weld check fires (below); at a calm hold that swings (a bath
+  with little water under the PID tuned for a full one); and, if ``every_s`` (the setting
   ``level_test_min``) is set, at a calm hold that often. The periodic test costs the hold's
   band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
 - **Verdict.** LOW_WATER takes two low answers in a row: a fast climb at full power and a
@@ -74,14 +75,14 @@ CALM_S = 300
 CALM_SPAN_S = 120
 CALM_DUTY = 0.25
 CALM_C = 0.1
-# ... and, whatever ``every_s``, at most this often while the hold's slow reading swings more
-# than SWING_C over SWING_SPAN_S: a full bath's stays within about 0.05 C, one with 1 L left
-# of the range's baths wanders 0.3-6 C.
+# ... and, whatever ``every_s``, at most every SWING_EVERY_S while the hold's slow reading
+# swings: SWING_TURNS turns, each after a move of SWING_C or more, within SWING_SPAN_S. A full
+# bath's hold stays within a few hundredths, and a disturbance (heat poured in, cold stones)
+# turns it once; one with 1 L left swings 0.3-2 C under the PID tuned for the full bath.
 SWING_SPAN_S = 180
 SWING_C = 0.1
 SWING_TURNS = 2
 SWING_EVERY_S = 300
-SWING_CALM_S = 300  # after a disturbance (cold stones) a full bath takes this long to settle
 # A test that finds the bath drifting (lid off, stones warming, a swing) by more than this
 # share of a full bath's answer over the time the pulse takes to show has no verdict: its
 # answer would be mostly the drift's.
@@ -189,8 +190,7 @@ class WaterLevel:
         if self._calm_ms < CALM_S * 1000:
             return
         due = 0 < self.every_s * 1000 <= self._since_ms
-        if not due and self._since_ms >= SWING_EVERY_S * 1000 and \
-                self._calm_ms >= SWING_CALM_S * 1000:
+        if not due and self._since_ms >= SWING_EVERY_S * 1000:
             # A bath with little water swings under the PID tuned for a full one: its hold
             # goes up and down by SWING_C and more where a full bath's stays within a few
             # hundredths, or, after a disturbance, turns once.

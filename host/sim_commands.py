@@ -106,8 +106,14 @@ def _resolve(scenario_name, target, bath=None):
                    "double fault (--fault frozen@889 --fault ssr-welded@1200). "
                    "`stoneheat sim faults --help` lists the faults.")
 @bath_option
+@click.option("--heated-before", is_flag=True,
+              help="The heater has heated this bath to READY before: a heat-up of the same "
+                   "bath runs first, and the firmware keeps that heat-up's slope, as a heater "
+                   "keeps it on its flash (a probe out of the water from the start is judged "
+                   "against it). Firmware in this process only.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath, as_json):
+def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath, heated_before,
+            as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -115,9 +121,20 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     controller can be faster.
     """
     sc = _resolve(scenario, target, bath)
+    memory = None
+    if heated_before:
+        if controller != "firmware" or runtime != "cpython":
+            raise click.UsageError("--heated-before needs --controller firmware and --runtime "
+                                   "cpython")
+        before = dataclasses.replace(SCENARIOS["heatup"], plant=sc.plant,
+                                     setpoint_c=sc.setpoint_c)
+        memory = run(before, seed=seed + 1)[0]["bath_memory"]
+        if memory is None:
+            click.echo("note: the heat-up before did not reach READY with a measured slope; "
+                       "nothing to remember", err=True)
     try:
         result, trace = run(sc, controller, seed, faults=fault, record=bool(plot_path),
-                            runtime=runtime)
+                            runtime=runtime, bath_memory=memory)
     except (ValueError, MicroPythonMissing) as e:
         raise click.UsageError(str(e))
     result["plant"] = as_dict(sc.plant)

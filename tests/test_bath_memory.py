@@ -139,3 +139,19 @@ def test_the_slow_watch_does_not_trip_a_workday_remembering_the_fastest_yesterda
     r, _ = run(dataclasses.replace(SCENARIOS["workday"], plant=today), seed=3,
                bath_memory=yesterday["bath_memory"])
     assert r["faults"] == []
+
+
+def test_sim_run_heated_before_remembers_a_heat_up_first():
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "stoneheat", "sim", "run", "heatup", "--fault", "probe-out@0"]
+    proc = subprocess.run(cmd + ["--heated-before", "--json"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert [f["code"] for f in r["faults"]] == [codes.HEATING_WATCH]
+    assert r["max_water_after_fault_c"] <= 45.0
+    bad = subprocess.run(cmd + ["--heated-before", "--runtime", "micropython"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--heated-before needs" in bad.stderr

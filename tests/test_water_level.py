@@ -118,3 +118,30 @@ def test_days_of_calm_hold_keep_the_counters_small():
     for _ in range(4 * 60):
         assert w.update(250, 54.4, False, True, 0.0) is None
     assert w.level._calm_ms < 1 << 30 and w.level._since_ms < 1 << 30
+
+
+def _watch_with(readings):
+    from stoneheat.firmware.heat_watch import HeatWatch
+
+    w = HeatWatch()
+    for t in readings:  # the slow reading, one sample every 2 s, as the watch keeps it
+        w.temps[w.pos] = t
+        w.pos = (w.pos + 1) % len(w.temps)
+        w._n = min(w._n + 1, len(w.temps))
+    w.smooth_c = readings[-1]
+    return w
+
+
+def test_a_hold_that_swings_turns_twice_where_a_step_or_a_recovery_turns_once_at_most():
+    import math
+
+    def swings(readings):
+        return _watch_with(readings).swings(180, 0.1)
+
+    assert swings([54.4] * 100) == 0
+    assert swings([54.4 + 0.04 * math.sin(i) for i in range(100)]) == 0  # noise
+    assert swings([54.4] * 50 + [55.2] * 50) == 0  # heat poured in
+    assert swings([54.4 + (0.8 * math.exp(-(i - 20) / 20.0) if i > 20 else 0.0)
+                   for i in range(100)]) == 1  # a bump that settles back
+    # 1 L left of a bath: the PID tuned for the full one swings it, 0.3 C every 2 minutes.
+    assert swings([54.4 + 0.3 * math.sin(2 * math.pi * i / 60.0) for i in range(100)]) >= 2
