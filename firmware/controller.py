@@ -96,6 +96,9 @@ def read_max6675(frame):
 
 
 _READERS = {MAX31855: read_max31855, MAX6675: read_max6675}
+# A heat-up's slope is remembered at most this many times steeper than the one before: a day
+# of mains +10 % after one of -10 % is 1.5x, and heat poured in unseen may be more.
+MEMORY_RISE = 1.25
 
 
 class HeaterController:
@@ -482,12 +485,26 @@ class HeaterController:
             self._in_band_ms += dt_ms
             if self._in_band_ms >= self._ready_hold_ms:
                 self.state = READY
-                level = self.watch.level
-                if level.ref_k > 0.0:  # this heat-up's first slope: the bath's, to remember
-                    self.bath_memory = (level.ref_k, level.lag_s)
-                    self.learnt_bath = [round(level.ref_k, 5), round(level.lag_s, 1)]
+                self._learn_bath()
         else:
             self._in_band_ms = 0
+
+    def _learn_bath(self):
+        """READY: this heat-up's first slope is the bath's, to remember for the next one;
+        not if heat was poured in on the way (it steepens the slope), and never more than
+        ``MEMORY_RISE`` times the slope remembered: a slope too steep would hold a healthy
+        heat-up, one too shallow only misses a probe in the air."""
+        level = self.watch.level
+        k = level.ref_k
+        if k <= 0.0 or self.watch.poured:
+            return
+        if self.bath_memory is not None and k > MEMORY_RISE * self.bath_memory[0]:
+            k = MEMORY_RISE * self.bath_memory[0]
+        self.learnt_bath = [round(k, 5), round(level.lag_s, 1)]
+        self.bath_memory = (self.learnt_bath[0], self.learnt_bath[1])
+        if not valid_bath(self.learnt_bath):  # a slope no bath could have: keep nothing
+            self.bath_memory = None
+            self.learnt_bath = False
 
     def _trip(self, code, value, now_ms):
         self._outputs_off()

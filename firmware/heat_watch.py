@@ -79,6 +79,13 @@ RAMP_SHARE = 0.4
 # ... and, slower than that or than an earlier heat-up of this bath for this long in all,
 # latches: cold stones slow a small bath's minute for less (the water regains at full power).
 SLOW_S = 60
+# The remembered slope judges the first REMEMBERED_FOR_S of full power of a heat-up, where a
+# probe in the air from the start shows (latched by then on every bath of the range), for
+# REMEMBERED_SLOW_S: later, a lid off near the target takes a weak heater's rise below it for
+# good; cold stones dropped in slow a small bath's rise for a minute or two.
+REMEMBERED_FOR_S = 600
+REMEMBERED_SLOW_S = 120
+COUNT_CAP_MS = 1 << 29  # counters stop here (6.2 days): MicroPython's small ints
 # Welded SSR, seen through the model: the SSR on for at most WELD_MAX_DUTY over the model's lag
 # plus WELD_TAIL_S (the element's and the probe's lags) plus WELD_WINDOW_S, and the reading up
 # WELD_SHARE of the full-power slope over the last WELD_WINDOW_S.
@@ -122,7 +129,9 @@ class HeatWatch:
         self._off_ms = 0  # how long the SSR has been off without a break
         self._off_min_c = None
         self._allowance_c = 0.0
-        self._slow_ms = 0  # how long the heat-up has been slower than the remembered one
+        self.poured = False  # heat poured in since the reset: this heat-up's slope is not the bath's
+        self._slow_ms = 0  # how long the heat-up has been slower than its slope
+        self._full_ms = 0  # full power since the reset (capped)
         self._step_ms = 0  # a step of poured-in heat is settling: the weld baseline follows
         self._fast_c = None  # the lightly filtered reading at the last two samples
         self._fast_prev_c = None
@@ -261,6 +270,9 @@ class HeatWatch:
                 temp_c - self._fast_prev_c) > self._step_rate_c_s() * 2 * SAMPLE_MS / 1000.0:
             self._step_ms = STEP_SETTLE_MS
             self._stepped = True
+        if self._fast_prev_c is not None and (
+                temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
+            self.poured = True  # faster than any heater of the range: not the bath's slope
         self._fast_prev_c, self._fast_c = self._fast_c, temp_c
         if self._fresh < 1 << 30:
             self._fresh += 1
@@ -333,16 +345,19 @@ class HeatWatch:
         """Minutes at full power slower than this heat-up's slope or an earlier one's, for
         ``SLOW_S`` in all, latch. The holds between them do not count, nor clear: in the air
         the reading creeps on with the heater off, and each hold would end at once."""
-        slow = self._slower_than(self.ramp_k_c_s, self.ramp_lag_s)
-        if slow is None:
-            slow = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s)
-        elif not slow:
-            slow = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s) or False
-        if slow:
+        own = self._slower_than(self.ramp_k_c_s, self.ramp_lag_s)
+        old = None
+        if self._full_ms < REMEMBERED_FOR_S * 1000:
+            old = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s)
+        if self.duties[(self.pos - 1) % len(self.duties)] >= FULL_DUTY and \
+                self._full_ms < COUNT_CAP_MS:
+            self._full_ms += SAMPLE_MS
+        if own or old:
             self._slow_ms += SAMPLE_MS
-            return HEATING_WATCH if self._slow_ms >= SLOW_S * 1000 else None
-        if slow is not None or (not self.holding and
-                                self.on_s(RAMP_CHECK_S) < 0.5 * RAMP_CHECK_S):
+            need_s = SLOW_S if own else REMEMBERED_SLOW_S
+            return HEATING_WATCH if self._slow_ms >= need_s * 1000 else None
+        if own is not None or old is not None or (not self.holding and
+                                                  self.on_s(RAMP_CHECK_S) < 0.5 * RAMP_CHECK_S):
             self._slow_ms = 0  # the bath took the heat, or the PID holds the heater back
         return None
 

@@ -48,7 +48,11 @@ class TimeProportioningOutput:
                     self._delivered_ms += dt
         self._last_ms = now_ms
         if self._window_ms >= window:
-            carry = self._requested_ms - self._delivered_ms
+            # What was asked of the time the window really lasted: ticks jitter, and a window
+            # that takes a ninth tick is longer than ``window``. Counting only ``window`` as
+            # asked made full power owe the extra tick and drop one in the next window
+            # (0.875 of a 2 s sample), which blinds every check that needs full power.
+            carry = self._requested_ms + (self._window_ms - window) * duty - self._delivered_ms
             self._carry_ms = max(-window, min(window, carry))
             self._window_ms = 0
             self._delivered_ms = 0

@@ -29,10 +29,11 @@ INVALID = "SETTINGS_INVALID"
 MOVED = "SETTINGS_MOVED"
 _HEX = "0123456789abcdef"
 # A remembered heat-up slope outside these is no bath's (the range's is 0.01-0.14 C/s, its lag
-# under 80 s): it is dropped, not trusted.
+# under 80 s): it is dropped, not trusted. (The heat watch keeps 200 s of samples: a lag much
+# longer would leave its full-power minute no room.)
 BATH_K_MIN = 0.001
-BATH_K_MAX = 1.0
-BATH_LAG_MAX_S = 300.0
+BATH_K_MAX = 0.5
+BATH_LAG_MAX_S = 120.0
 
 
 def encode(values, extras=None):

@@ -90,6 +90,10 @@ DRIFT_SHARE = 3.0
 # Outside the pulse the test keeps this share of the hold's duty: the bath drifts down a little
 # before the pulse brings it back up, so the bump stays near the target.
 BACKGROUND_SHARE = 0.7
+# A weld check that fires again this soon after the probe saw the SSR obey latches: the probe
+# can miss a weld behind a bath's bend (its answers carry errors of 0.1-0.15 C against a
+# 0.3 C signal), while heat poured in fires a weld check once.
+REFIRE_S = 1200
 SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
 
@@ -109,6 +113,7 @@ class WaterLevel:
         self.last_rise_c = None  # what the last test's pulse gave, and what a full bath would
         self.last_full_c = None
         self._low = 0  # low answers in a row
+        self._refire_ms = 0  # a weld check cleared this recently: firing again, it latches
         self._since_ms = 0  # time at a calm hold since the last test
         self._calm_ms = 0  # how long the hold has been calm
         self._ms = 0
@@ -159,8 +164,8 @@ class WaterLevel:
     def suspect_weld(self, temp_c):
         """A weld check fired: judge it (a weld or low water) with the relay open. Returns
         SSR_WELDED at once when there is nothing to judge it by."""
-        if self.ref_k <= 0.0 or self.judging_weld():
-            return SSR_WELDED
+        if self.ref_k <= 0.0 or self.judging_weld() or self._refire_ms > 0:
+            return SSR_WELDED  # nothing to judge it by, or a weld check firing again
         self._start(temp_c)
         self._weld = True
         return None
@@ -168,6 +173,8 @@ class WaterLevel:
     def sample(self, watch, dt_ms, hold_error_c):
         """Every sample of the heat watch ``watch`` while no test runs: start one when due.
         ``hold_error_c``: at a hold, the reading less the target; None elsewhere."""
+        if self._refire_ms > 0:
+            self._refire_ms -= dt_ms
         if self.ref_k <= 0.0:
             return
         if watch.full_for(self.lag_s + SPAN_S):
@@ -233,16 +240,19 @@ class WaterLevel:
             return None
         self.phase = 0
         self._weld = False
-        if self._probe_c > PROBE_SHARE * early_c + NOISE_C or \
+        if self._probe_c > PROBE_SHARE * early_c + NOISE_C and \
+                self._probe_c > PROBE_SHARE / 2 * self.last_full_c + NOISE_C or \
                 self._probe_c > PROBE_SHARE * self.last_full_c + NOISE_C:
-            # It heated with the SSR off as much as with it on, or as much as a full bath
-            # answers half a pulse. In doubt a weld: LOW_WATER's advice (fill the bath and
-            # start again) would close the relay on a welded SSR again.
+            # It heated with the SSR off as much as with it on (and more than the noise of
+            # a pulse the bath hardly answered: a top-up still mixing), or as much as a full
+            # bath answers half a pulse. In doubt a weld: LOW_WATER's advice (fill the bath
+            # and start again) would close the relay on a welded SSR again.
             return SSR_WELDED
         # It obeyed: the fired check and a low pulse are two low answers.
         if self.last_rise_c > RATIO * self.last_full_c + NOISE_C:
             return LOW_WATER
         self._low = 0
+        self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
 
     def _start(self, temp_c, background=0.0):

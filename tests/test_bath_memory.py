@@ -59,8 +59,15 @@ def test_a_heat_up_is_remembered_and_catches_a_probe_out_of_the_water_the_next_d
                        "--fault", "probe-out@0")
     try:
         assert day2.cli("set", "130F").returncode == 0
+        started_s = day2.status()["uptime_s"]
         s = _wait_state(day2, "FAULT")
         assert s["fault"] == codes.HEATING_WATCH
+        # Early, on the served heater's real (jittering) clock: about 150 s, where a heater
+        # with nothing remembered latches after 2236 s with the water boiling. (Full power
+        # used to drop a tick when a window took a ninth one, and the check never judged.)
+        events = json.loads(day2.cli("events", "--json").stdout)["events"]
+        latched_s = [e["uptime_s"] for e in events if e["code"] == codes.HEATING_WATCH][0]
+        assert latched_s - started_s <= 400
         out = day2.cli("status")
         assert "new or bigger bath" in out.stdout + out.stderr
         # A person's reset forgets the slope: the bath may be a new one.
