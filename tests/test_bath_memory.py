@@ -162,3 +162,22 @@ def test_sim_run_heated_before_remembers_a_heat_up_first():
     bad = subprocess.run(cmd + ["--heated-before", "--runtime", "micropython"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--heated-before needs" in bad.stderr
+
+
+def test_a_heat_up_with_hot_water_poured_in_is_not_remembered():
+    # Its slope is the pour's as much as the heater's: remembered, it held the next healthy
+    # heat-up (HEATING_WATCH at 172 s).
+    from stoneheat.sim.scenarios import Event
+
+    poured = dataclasses.replace(SCENARIOS["heatup"], duration_s=1800.0,
+                                 events=(Event(70.0, "water_in", 2.0, 50.0),))
+    r, _ = run(poured)
+    assert r["faults"] == [] and r["bath_memory"] is None
+    kept, _ = run(poured, bath_memory=[0.04, 30.0])
+    assert kept["bath_memory"] == [0.04, 30.0]  # the old one stays
+
+
+def test_a_new_slope_is_remembered_at_most_a_quarter_steeper_than_the_old():
+    r, _ = run(dataclasses.replace(SCENARIOS["heatup"], duration_s=1800.0),
+               bath_memory=[0.02, 30.0])
+    assert r["bath_memory"][0] == pytest.approx(0.025)  # the bath's own is 0.045

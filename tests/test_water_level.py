@@ -145,3 +145,19 @@ def test_a_hold_that_swings_turns_twice_where_a_step_or_a_recovery_turns_once_at
                    for i in range(100)]) == 1  # a bump that settles back
     # 1 L left of a bath: the PID tuned for the full one swings it, 0.3 C every 2 minutes.
     assert swings([54.4 + 0.3 * math.sin(2 * math.pi * i / 60.0) for i in range(100)]) >= 2
+
+
+def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires_again():
+    # A bath of the 50-bath family (seed 0, bath 3): after cold stones its bend hid the weld
+    # from the probe (0.16 C against 0.30), the judgement cleared, and the weld check fired
+    # again and again with no code while the water crept up. Firing again within REFIRE_S of
+    # a judgement that cleared now latches SSR_WELDED.
+    from stoneheat.sim import fault_envelope as fe
+    from stoneheat.sim.family import parse_bath
+
+    bath = parse_bath("water_l=7.091,stones_kg=3.806,heater_w=965.724,mains=1.008,"
+                      "probe_tau_s=2.495,mixing_s=29.251")
+    spec = [s for s in fe.single_specs() if s[0] == "ssr-welded"][0]
+    row = fe.one_run((bath, "stones", spec, None, 0))
+    assert row["code"] == codes.SSR_WELDED and row["safe"], row["faults"]
+    assert row["max_water_c"] <= LIMIT_C
