@@ -119,6 +119,7 @@ class HeaterController:
         # loop to store.
         self.bath_memory = None
         self.learnt_bath = None
+        self._learnt = False  # this heat-up has given its slope (once: the cap must not ratchet)
         self._idle_timer_ms = 0
         self._disagree_reads = 0
         self._dt_ms = 0
@@ -254,6 +255,7 @@ class HeaterController:
             self.model.restart()
             self.watch.reset()
             self.watch.remember(self.bath_memory)
+            self._learnt = False
 
     def remember_bath(self, value):
         """At boot: the stored slope of an earlier heat-up (None, or refused when it is no
@@ -496,8 +498,9 @@ class HeaterController:
         heat-up, one too shallow only misses a probe in the air."""
         level = self.watch.level
         k = level.ref_k
-        if k <= 0.0 or self.watch.poured:
+        if k <= 0.0 or self.watch.poured or self._learnt:
             return
+        self._learnt = True  # READY again after cold stones: the same heat-up, once
         if self.bath_memory is not None and k > MEMORY_RISE * self.bath_memory[0]:
             k = MEMORY_RISE * self.bath_memory[0]
         self.learnt_bath = [round(k, 5), round(level.lag_s, 1)]

@@ -48,7 +48,7 @@ from array import array
 
 from .faults import HEATING_WATCH, LOW_WATER, SSR_WELDED
 from .limits import FASTEST_FULL_BATH_C_S, WATCH_MARGIN_C
-from .water_level import WaterLevel
+from .water_level import COUNT_CAP_MS, WaterLevel
 
 SAMPLE_MS = 2000
 SMOOTH_MS = 8000
@@ -85,7 +85,6 @@ SLOW_S = 60
 # good; cold stones dropped in slow a small bath's rise for a minute or two.
 REMEMBERED_FOR_S = 600
 REMEMBERED_SLOW_S = 120
-COUNT_CAP_MS = 1 << 29  # counters stop here (6.2 days): MicroPython's small ints
 # Welded SSR, seen through the model: the SSR on for at most WELD_MAX_DUTY over the model's lag
 # plus WELD_TAIL_S (the element's and the probe's lags) plus WELD_WINDOW_S, and the reading up
 # WELD_SHARE of the full-power slope over the last WELD_WINDOW_S.

@@ -110,8 +110,11 @@ class MainLoop:
         self._next_ms = next_on_grid(self._next_ms, now, self.period_ms)
         self.storage.log.uptime_s = self._up_s
         if ctrl.learnt_bath is not None:  # a heat-up's slope to remember, or to forget
-            self.storage.keep(ctrl.settings, "bath", ctrl.learnt_bath or None)
-            ctrl.learnt_bath = None
+            learnt, ctrl.learnt_bath = ctrl.learnt_bath, None
+            try:
+                self.storage.keep(ctrl.settings, "bath", learnt or None)
+            except MemoryError:  # kept in memory all the same; the next heat-up stores it
+                pass
         self.storage.flush(now)  # after the outputs are set: a slow flash delays nothing
 
     def _serve_console(self):

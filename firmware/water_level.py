@@ -37,13 +37,16 @@ the PID: it **tests**.
   once: it hands over here (``suspect_weld``) and the test asks the SSR itself. The relay
   opens, so that nothing heats, welded or not, but for two pulses' times: first the
   **probe**, the relay closed with the SSR off, then the pulse, the SSR on; each is shown
-  and measured as a test measures its pulse. Only a welded SSR heats in the probe, and then
-  as much as in the pulse: a probe answering more than ``PROBE_SHARE`` of the pulse's answer
-  latches SSR_WELDED, whatever the water. Measured against the pulse, not against a full
-  bath: a small bath cooling fast with the relay open bends off the drift's line by as much
-  as a full bath's pulse gives, and that error is in both answers. An SSR that obeyed was
-  not welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and
-  a normal one gives the heater back (a hot top-up, stones poured in).
+  and measured as a test measures its pulse (the probe over a fixed span, and, judging a
+  weld, a fall whose rate decays taken as such). Only a welded SSR heats in the probe, and
+  then as much as in the pulse: a probe answering more than ``PROBE_SHARE`` of the pulse's
+  answer (and more than a quarter of a full bath's, so that a pulse the bath hardly answered
+  decides nothing), or half a full bath's, latches SSR_WELDED, whatever the water. In doubt
+  a weld: LOW_WATER's advice would close the relay on one again. An SSR that obeyed was not
+  welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and a
+  normal one gives the heater back (a hot top-up, stones poured in); a weld check that fires
+  again within ``REFIRE_S`` latches SSR_WELDED, since the probe's answers carry errors near
+  its signal and heat poured in fires a weld check once.
 
 MicroPython: floats, no allocation per update.
 """
@@ -97,7 +100,7 @@ REFIRE_S = 1200
 SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
 
-COUNT_CAP_MS = 1 << 29  # 6.2 days
+COUNT_CAP_MS = 1 << 29  # counters stop here (6.2 days): MicroPython's small ints
 SETTLE, FALL, PULSE, SHOW, PROBE = 1, 2, 3, 4, 5
 
 
@@ -214,6 +217,8 @@ class WaterLevel:
         if not self._weld:  # at a hold, with the background duty, a bend is mostly noise
             return
         half = self._ms - self._mid_ms
+        if half <= 0 or self._mid_ms <= 0:
+            return
         first = (self._mid_c - self._base_c) / self._mid_ms
         second = (end_c - self._mid_c) / half
         if first * second <= 0.0 or abs(second) >= abs(first) or \

@@ -181,3 +181,15 @@ def test_a_new_slope_is_remembered_at_most_a_quarter_steeper_than_the_old():
     r, _ = run(dataclasses.replace(SCENARIOS["heatup"], duration_s=1800.0),
                bath_memory=[0.02, 30.0])
     assert r["bath_memory"][0] == pytest.approx(0.025)  # the bath's own is 0.045
+
+
+def test_ready_again_after_cold_stones_does_not_ratchet_the_cap():
+    # A cold top-up and cold stones take the bath out of READY twice: the same heat-up gives
+    # its slope once, so the 1.25x cap cannot climb at each return (it reached 0.039).
+    from stoneheat.sim.scenarios import Event
+
+    day = dataclasses.replace(SCENARIOS["heatup"], duration_s=4 * 3600.0,
+                              events=(Event(2400.0, "water_in", 2.0, 20.0),
+                                      Event(6000.0, "stones_in", 3.0, 20.0)))
+    r, _ = run(day, bath_memory=[0.02, 30.0])
+    assert r["faults"] == [] and r["bath_memory"][0] == pytest.approx(0.025)
