@@ -9,7 +9,8 @@ on the reference bath. Then the cases issue 13 named: 1 L of hot water (70-90 C)
 hold on each bath, and a 3 L bath with no stones on 1500 W at mains +10 %. And on each bath, a
 workday that remembers yesterday's heat-up at its worst (the heater keeps the slope of its last
 heat-up: docs/safety.md): yesterday at mains +10 % without stones, today at mains -10 % with
-5 kg more. Prints every fault latched (there should be none) and the control figures' worst
+5 kg more; and the first workday a heater ever does, judged by the bath declared from its
+label, at mains -10 % with 5 kg more stones than declared. Prints every fault latched (there should be none) and the control figures' worst
 case; exits 1 on any trip.
 """
 
@@ -21,6 +22,7 @@ from multiprocessing import Pool
 
 from stoneheat.firmware.faults import OVER_TEMP
 from stoneheat.firmware.limits import DEFAULT_CUTOFF_C
+from stoneheat.firmware.settings import Settings
 from stoneheat.sim.family import RANGES, bath_family, describe, parse_bath
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS, Event
@@ -31,13 +33,30 @@ HOT_TOPUP_C = (70.0, 80.0, 90.0)
 
 def one(args):
     label, scenario, seed, glitch_rate = args[:4]
+    yesterday = args[4] if len(args) > 4 else None
+    settings = args[5] if len(args) > 5 else None
     memory = None
-    if len(args) > 4:  # yesterday's heat-up on this bath, as the heater remembers it
-        yesterday, _ = run(dataclasses.replace(SCENARIOS["heatup"], plant=args[4]), seed=seed + 1)
-        memory = yesterday["bath_memory"]
-    result, _ = run(scenario, "firmware", seed=seed, glitch_rate=glitch_rate, bath_memory=memory)
+    if yesterday is not None:  # yesterday's heat-up on this bath, as the heater remembers it
+        before, _ = run(dataclasses.replace(SCENARIOS["heatup"], plant=yesterday), seed=seed + 1)
+        memory = before["bath_memory"]
+    result, _ = run(scenario, "firmware", seed=seed, glitch_rate=glitch_rate, bath_memory=memory,
+                    settings=settings)
     result["remembered"] = memory is not None
     return label, seed, result
+
+
+def declared(bath, runs, j, glitch_rate):
+    """The first workday a heater ever does, judged by the bath declared from its label (its
+    water, stones and rated power), at mains -10 % with 5 kg of stones more than declared:
+    the slowest first heat-up against the declaration."""
+    most = next(high for name, _, high in RANGES if name == "stones_kg")
+    today = dataclasses.replace(bath, mains_factor=0.9, stones_kg=min(most, bath.stones_kg + 5.0))
+    settings = Settings({"bath_water_l": round(bath.water_l, 1),
+                         "bath_stones_kg": round(bath.stones_kg, 1),
+                         "bath_heater_w": round(bath.heater_w)})
+    return ("first workday, declared, on %s" % describe(today),
+            dataclasses.replace(SCENARIOS["workday"], plant=today), 2 * runs + 1 + j, glitch_rate,
+            None, settings)
 
 
 def remembered(bath, runs, j, glitch_rate):
@@ -68,6 +87,7 @@ def jobs(runs, plants, glitch_rate, seed0=0):
     out.append(("workday on the small bare bath %s" % SMALL_BARE,
                 dataclasses.replace(day, plant=parse_bath(SMALL_BARE)), runs, glitch_rate))
     out += [remembered(bath, runs, j, glitch_rate) for j, bath in enumerate(baths)]
+    out += [declared(bath, runs, j, glitch_rate) for j, bath in enumerate(baths)]
     return out
 
 
@@ -93,17 +113,17 @@ def main():
                     r["max_water_c"] >= DEFAULT_CUTOFF_C - 0.5
                 (rightly if right else tripped).append((label, seed, r["faults"], r["max_water_c"]))
             remembering += r["remembered"]
-            if label.startswith("workday"):
+            if "workday" in label:
                 overshoots.append((r["overshoot_c"], label))
                 if r["band_c"] is not None:
                     bands.append(r["band_c"])
     baths = args.plants or 1
     print("%d runs: %d workdays (8 h each, seeds 0-%d) over %s, %d hot top-ups, the small bare "
-          "bath, %d workdays remembering yesterday (%d had a slope to remember); %.1f %% "
-          "glitches: %d tripped falsely"
+          "bath, %d workdays remembering yesterday (%d had a slope to remember), %d first "
+          "workdays judged by the bath declared; %.1f %% glitches: %d tripped falsely"
           % (len(todo), args.runs, args.runs - 1,
              "%d baths of the family" % args.plants if args.plants else "the reference bath",
-             baths, baths, remembering, 100 * args.glitch_rate, len(tripped)))
+             baths, baths, remembering, baths, 100 * args.glitch_rate, len(tripped)))
     for label, seed, faults, hottest in sorted(tripped):
         print("  %s, seed %d: %s" % (label, seed, faults))
     for label, seed, faults, hottest in sorted(rightly):

@@ -26,7 +26,7 @@ from .bath_model import BathModel
 from .event_log import TUNE_ABORTED, TUNE_DONE, EventLog
 from .pid import PID
 from .sensor_health import SensorHealth
-from .settings import Settings
+from .settings import Settings, declared_bath
 from .settings_store import valid_bath
 from .thermocouple import (
     FAULT_OPEN,
@@ -198,8 +198,8 @@ class HeaterController:
         if self.watch is None or watch != self._watch_settings:
             # A new watch forgets its history: only when its own thresholds change.
             self.watch = HeatWatch(*watch)
-            self.watch.remember(self.bath_memory)
             self._watch_settings = watch
+        self.watch.remember(self._known_bath())  # a bath declared now judges this heat-up
         if not (s["setpoint_min_c"] <= self.target_c <= s["setpoint_max_c"]):
             # A narrowed range never leaves the target outside it: the nearest allowed value.
             self.target_c = min(max(self.target_c, s["setpoint_min_c"]), s["setpoint_max_c"])
@@ -254,7 +254,7 @@ class HeaterController:
             self.pid.reset(0.0, None, self.temp_c)
             self.model.restart()
             self.watch.reset()
-            self.watch.remember(self.bath_memory)
+            self.watch.remember(self._known_bath())
             self._learnt = False
 
     def remember_bath(self, value):
@@ -262,7 +262,14 @@ class HeaterController:
         bath's). The heat watch holds a heat-up that rises far slower than that one did: a
         probe out of the water from the start reads air that rises a quarter as fast."""
         self.bath_memory = (float(value[0]), float(value[1])) if valid_bath(value) else None
-        self.watch.remember(self.bath_memory)
+        self.watch.remember(self._known_bath())
+
+    def _known_bath(self):
+        """The slope a heat-up is judged by from its start: the last heat-up's to READY, or,
+        before there was one, the bath the technician declared (None: neither)."""
+        if self.bath_memory is not None:
+            return self.bath_memory
+        return declared_bath(self.settings)
 
     def stop(self):
         if self.state == TUNING:
@@ -304,7 +311,7 @@ class HeaterController:
             # slope of the old one must not hold every heat-up. The next one is learnt afresh.
             self.bath_memory = None
             self.learnt_bath = False
-            self.watch.remember(None)
+            self.watch.remember(self._known_bath())
         self.state = IDLE
         self.fault = None
         self.fault_value = None

@@ -45,7 +45,8 @@ MESSAGES = {
     INTERNAL_ERROR: "Controller software error. Heater off. Note the time and call a technician.",
     HEATING_WATCH: "Heating at full power but the reading does not rise as it should. "
     "Heater off. Check the probe is in the water; if it is, the element may be broken. "
-    "A new or bigger bath: reset, and the next heat-up learns it afresh.",
+    "A new or bigger bath: reset, have a technician declare it anew, and the next "
+    "heat-up learns it.",
     SSR_WELDED: "Water keeps heating with the heater switched off. Safety relay opened. "
     "Unplug the heater: the power switch (SSR) has failed, or the bath is nearly empty. "
     "Check the water, then call a technician.",

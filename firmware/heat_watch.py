@@ -460,6 +460,10 @@ class HeatWatch:
                 extreme = t
         return turns
 
+    def stepping(self):
+        """Whether heat poured in is still settling (the weld checks wait for it)."""
+        return self._step_ms > 0
+
     def full_for(self, over_s):
         """Whether the SSR ran at full power for all of the last ``over_s`` seconds."""
         back = int(over_s * 1000 // SAMPLE_MS)

@@ -41,6 +41,11 @@ SETTINGS = {
     "max_heat_rate_c_s": (0.18, 0.05, 0.25, "low water: fastest heating a full bath can show"),
     "level_test_min": (0.0, 0.0, 120.0, "low water: pulse test at a calm hold every this many "
                        "minutes; 0: off (each costs the hold about 0.1 C)"),
+    # The bath as the technician declares it at commissioning (0: not declared). Its slope
+    # judges the first heat-up a heater does, before one has been measured (docs/safety.md).
+    "bath_water_l": (0.0, 0.0, 25.0, "bath: litres of water when full (0: not declared)"),
+    "bath_stones_kg": (0.0, 0.0, 10.0, "bath: kg of stones it usually holds"),
+    "bath_heater_w": (0.0, 0.0, 2500.0, "bath: the element's rated power in W (0: not declared)"),
     "sensor_disagree_c": (2.0, 0.5, 10.0, "second sensor: largest difference allowed"),
     "auto_off_h": (10.0, 0.5, 24.0, "back to idle after this long without a command"),
     "cal_offset_c": (0.0, -10.0, 10.0, "calibration: added to the reading"),
@@ -86,6 +91,33 @@ class Settings:
         self.update({name: value})
 
 
+WATER_J_PER_L_K = 4186.0
+BASALT_J_PER_KG_K = 840.0
+# A declared bath must heat within these at its rated power: the range's baths heat at
+# 0.01-0.14 C/s, and a figure far outside is a typo (6 kW, 0.6 L), not a bath.
+DECLARED_K_MIN = 0.005
+DECLARED_K_MAX = 0.25
+
+
+def declared_slope(water_l, stones_kg, heater_w):
+    """C/s at full power of a bath of ``water_l`` litres and ``stones_kg`` of basalt on a
+    ``heater_w`` element, at its rated mains: a little more than it heats (the steel insert
+    and the element take their share), and mains -10 % takes a fifth off."""
+    return heater_w / (water_l * WATER_J_PER_L_K + stones_kg * BASALT_J_PER_KG_K)
+
+
+def declared_bath(settings):
+    """The declared bath as the heat watch judges a heat-up by it, ``(slope C/s, lag s)``,
+    or None when not declared. The lag is the longest of the product's range (an 8 s probe
+    behind 30 s of mixing), and more: a lag too long only judges later."""
+    water, heater = settings["bath_water_l"], settings["bath_heater_w"]
+    if water <= 0.0 or heater <= 0.0:
+        return None
+    return declared_slope(water, settings["bath_stones_kg"], heater), DECLARED_LAG_S
+
+
+DECLARED_LAG_S = 60.0
+
 # The settings whose ranges issue 13 narrowed; at either end each check is safe. No other
 # value is ever moved: a cutoff of 80 C in a file is refused, never read as 65 C.
 NARROWED = ("frozen_s", "watch_s", "watch_rise_c", "weld_base_c", "coast_s",
@@ -118,5 +150,15 @@ def _check_together(v):
         raise SettingError(
             "OUT_OF_RANGE",
             "cutoff_c must be at least %g C above setpoint_max_c" % CUTOFF_ABOVE_SETPOINT_C)
+    water, heater = v["bath_water_l"], v["bath_heater_w"]
+    if (water > 0.0) != (heater > 0.0):
+        raise SettingError("OUT_OF_RANGE", "bath_water_l and bath_heater_w are declared together "
+                           "(both 0: not declared)")
+    if water > 0.0 and not (DECLARED_K_MIN <= declared_slope(water, v["bath_stones_kg"], heater)
+                            <= DECLARED_K_MAX):
+        raise SettingError("OUT_OF_RANGE", "%g L of water and %g kg of stones on %g W heat at "
+                           "%.3f C/s: no bath heats like that (0.005-0.25); check the figures"
+                           % (water, v["bath_stones_kg"], heater,
+                              declared_slope(water, v["bath_stones_kg"], heater)))
     if v["min_pulse_s"] > v["window_s"] / 2:
         raise SettingError("OUT_OF_RANGE", "min_pulse_s must be at most half of window_s")

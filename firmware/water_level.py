@@ -20,7 +20,10 @@ the PID: it **tests**.
   reading at the pulse; a bath answering more than ``RATIO`` times a full one is low.
 - **When.** At once when, at full power for the model's lag and ``SPAN_S`` more, the reading
   climbs faster than ``RATIO`` x ``ref_k`` (a leak during a heat-up, or heat poured in: the
-  test tells them apart); when a weld check fires (below); at a calm hold that swings (a bath
+  test tells them apart); below full power, when the reading rises over ``CLIMB_S`` more
+  than ``RATIO`` times what the heat given over it and twice the lag before explains (a
+  leak at a hold or in a recovery, a weld, heat poured in slowly: judged as a fired weld
+  check is, below); when a weld check fires (below); at a calm hold that swings (a bath
   with little water under the PID tuned for a full one); and, if ``every_s`` (the setting
   ``level_test_min``) is set, at a calm hold that often. The periodic test costs the hold's
   band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
@@ -40,9 +43,12 @@ the PID: it **tests**.
   and measured as a test measures its pulse (the probe over a fixed span, and, judging a
   weld, a fall whose rate decays taken as such). Only a welded SSR heats in the probe, and
   then as much as in the pulse: a probe answering more than ``PROBE_SHARE`` of the pulse's
-  answer (and more than a quarter of a full bath's, so that a pulse the bath hardly answered
-  decides nothing), or half a full bath's, latches SSR_WELDED, whatever the water. In doubt
-  a weld: LOW_WATER's advice would close the relay on one again. An SSR that obeyed was not
+  answer over the same span (and more than a quarter of a full bath's, so that a pulse the
+  bath hardly answered decides nothing) latches SSR_WELDED, whatever the water. Else a pulse
+  that answered as a low bath's over that span latches LOW_WATER (a bath's bend after a leak
+  reads 0.2-0.5 C in the probe, against a pulse of 0.7-3 C); else a probe of half a full
+  bath's answer latches SSR_WELDED. In doubt a weld: LOW_WATER's advice would close the relay
+  on one again. An SSR that obeyed was not
   welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and a
   normal one gives the heater back (a hot top-up, stones poured in); a weld check that fires
   again within ``REFIRE_S`` latches SSR_WELDED, since the probe's answers carry errors near
@@ -56,6 +62,7 @@ from math import exp, log
 from .faults import LOW_WATER, SSR_WELDED
 
 SPAN_S = 10  # at full power, the climb is measured over this
+CLIMB_S = 60  # below it, the rise is weighed against the heat given over this (and 2 lags)
 RATIO = 1.8  # a full bath's stones lag a pulse: it answers at most 1.3 x its slope's worth
 # Judging a weld check that fired: a welded SSR heats as much in the probe (the relay closed,
 # the SSR off) as in the pulse, an obeying one not at all.
@@ -186,6 +193,13 @@ class WaterLevel:
                 self._low += 1  # climbing too fast: the test tells a leak from a pour
                 self._start(watch.smooth_c)
             return
+        if not self.phase and self._refire_ms <= 0 and not watch.stepping() and \
+                self._unexplained(watch):
+            # More rise than the heat given explains: a weld, a bath low on water, or heat
+            # poured in slowly. The weld judgement tells them apart.
+            self._start(watch.smooth_c)
+            self._weld = True
+            return
         duty = watch.on_s(CALM_SPAN_S) / CALM_SPAN_S
         rise = watch.rise_c(CALM_SPAN_S)
         if hold_error_c is not None and duty <= CALM_DUTY:
@@ -208,6 +222,18 @@ class WaterLevel:
         # It starts at or below the target, so that the pulse's bump ends near it.
         if due and rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
             self._start(watch.smooth_c, BACKGROUND_SHARE * duty)
+
+    def _unexplained(self, watch):
+        """Below full power: whether the reading rose over the last ``CLIMB_S`` more than
+        ``RATIO`` times what all the heat given since ``CLIMB_S`` and twice the lag before
+        could raise a full bath (the coast of the heat in flight is within it). A full bath
+        answers its heat at most once over (less its losses); one with 1 L left 3 to 15
+        times, and so does the PID's every pulse after a leak at a hold."""
+        span_s = CLIMB_S + 2 * self.lag_s
+        rise = watch.rise_c(CLIMB_S)
+        if rise is None or watch.rise_c(span_s) is None:  # not that much history yet
+            return False
+        return rise > RATIO * self.ref_k * watch.on_s(span_s) + NOISE_C
 
     def _bend(self, end_c):
         """Judging a weld: whether the fall's two halves say its rate decays (cold stones
@@ -245,16 +271,24 @@ class WaterLevel:
             return None
         self.phase = 0
         self._weld = False
+        full_c = self.last_full_c
         if self._probe_c > PROBE_SHARE * early_c + NOISE_C and \
-                self._probe_c > PROBE_SHARE / 2 * self.last_full_c + NOISE_C or \
-                self._probe_c > PROBE_SHARE * self.last_full_c + NOISE_C:
+                self._probe_c > PROBE_SHARE / 2 * full_c + NOISE_C:
             # It heated with the SSR off as much as with it on (and more than the noise of
-            # a pulse the bath hardly answered: a top-up still mixing), or as much as a full
-            # bath answers half a pulse. In doubt a weld: LOW_WATER's advice (fill the bath
-            # and start again) would close the relay on a welded SSR again.
+            # a pulse the bath hardly answered: a top-up still mixing).
             return SSR_WELDED
-        # It obeyed: the fired check and a low pulse are two low answers.
-        if self.last_rise_c > RATIO * self.last_full_c + NOISE_C:
+        # It obeyed: the fired check and a low pulse are two low answers. A pulse answered
+        # like a low bath's over the probe's own span, the probe less than half of it: the
+        # bath's bend after a leak reads 0.2-0.5 C in a probe, a weld's probe answers as its
+        # pulse does (the envelope's welds: pulse 0.08-0.46 C where a full bath's is 0.3).
+        if early_c > RATIO * full_c + NOISE_C:
+            return LOW_WATER
+        if self._probe_c > PROBE_SHARE * full_c + NOISE_C:
+            # As much as a full bath answers half a pulse, the pulse no low bath's. In doubt a
+            # weld: LOW_WATER's advice (fill the bath and start again) would close the relay on
+            # a welded SSR again.
+            return SSR_WELDED
+        if self.last_rise_c > RATIO * full_c + NOISE_C:
             return LOW_WATER
         self._low = 0
         self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once

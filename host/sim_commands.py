@@ -89,6 +89,23 @@ def _resolve(scenario_name, target, bath=None):
     return scenario
 
 
+def _settings_option(ctx, param, pairs):
+    """``--setting NAME=VALUE`` (repeatable) as a dict the firmware's own bounds accept."""
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise click.BadParameter("%r: say NAME=VALUE" % pair)
+        try:
+            values[name.strip()] = plain_number(text)
+        except ValueError:
+            raise click.BadParameter("%s=%r is not a number" % (name.strip(), text.strip()))
+    try:
+        return dict(Settings(values).values) if values else None
+    except SettingError as e:
+        raise click.BadParameter(str(e))
+
+
 @sim.command("run", epilog="Scenarios:\n\n\b\n" + _scenario_help())
 @click.argument("scenario", type=click.Choice(sorted(SCENARIOS)))
 @click.option("--controller", type=click.Choice(CONTROLLERS), default="firmware",
@@ -111,9 +128,14 @@ def _resolve(scenario_name, target, bath=None):
                    "bath runs first, and the firmware keeps that heat-up's slope, as a heater "
                    "keeps it on its flash (a probe out of the water from the start is judged "
                    "against it). Firmware in this process only.")
+@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
+              callback=_settings_option,
+              help="Run the firmware with this setting (repeatable), e.g. the bath declared "
+                   "at commissioning: --setting bath_water_l=6 --setting bath_stones_kg=3 "
+                   "--setting bath_heater_w=1200.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath, heated_before,
-            as_json):
+            settings, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -121,6 +143,8 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     controller can be faster.
     """
     sc = _resolve(scenario, target, bath)
+    if settings and controller != "firmware":
+        raise click.UsageError("--setting is a setting of the firmware: --controller firmware")
     memory = None
     if heated_before:
         if controller != "firmware" or runtime != "cpython":
@@ -134,7 +158,8 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
                        "nothing to remember", err=True)
     try:
         result, trace = run(sc, controller, seed, faults=fault, record=bool(plot_path),
-                            runtime=runtime, bath_memory=memory)
+                            runtime=runtime, bath_memory=memory,
+                            settings=Settings(settings) if settings else None)
     except (ValueError, MicroPythonMissing) as e:
         raise click.UsageError(str(e))
     result["plant"] = as_dict(sc.plant)
@@ -336,25 +361,6 @@ def bench_verdict(results):
                     wins.append("%s %s" % (key[:-2], "better" if fw[key] < b[key] else "NOT better"))
             lines.append("%-8s firmware vs %-10s %s" % (scenario, other, ", ".join(wins)))
     return "\n".join(lines)
-
-
-def _settings_option(ctx, param, pairs):
-    """``--setting NAME=VALUE`` (repeatable) as a dict the firmware's own bounds accept."""
-    from .firmware.settings import Settings
-
-    values = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep:
-            raise click.BadParameter("%r: say NAME=VALUE" % pair)
-        try:
-            values[name.strip()] = plain_number(text)
-        except ValueError:
-            raise click.BadParameter("%s=%r is not a number" % (name.strip(), text.strip()))
-    try:
-        return dict(Settings(values).values) if values else None
-    except SettingError as e:
-        raise click.BadParameter(str(e))
 
 
 def _fault_row_text(r, where):
