@@ -14,17 +14,8 @@ import time
 from stoneheat.firmware.settings import SETTINGS
 from stoneheat.sim import fault_envelope as fe
 from stoneheat.sim.family import bath_family
+from stoneheat.sim.fault_envelope import GOVERNS
 
-# setting: the faults whose check it sets
-GOVERNS = {
-    "frozen_s": ("frozen", "frozen+ssr-welded"),
-    "watch_s": ("probe-out", "element-open", "low-water+probe-out"),
-    "watch_rise_c": ("probe-out", "element-open", "low-water+probe-out"),
-    "weld_base_c": ("ssr-welded", "frozen+ssr-welded"),
-    "coast_s": ("ssr-welded", "frozen+ssr-welded"),
-    "max_heat_rate_c_s": ("low-water", "low-water+probe-out"),
-    "sensor_bad_reads": ("tc-open", "intermittent"),
-}
 # The highest target the defaults allow: the least headroom to the cutoff.
 TOP_TARGET = {"setpoint_min_c": SETTINGS["setpoint_max_c"][0]}
 

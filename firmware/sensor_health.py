@@ -42,8 +42,10 @@ class SensorHealth:
         return self.bad_in_a_row >= self.in_a_row or self.bad_in_window >= WINDOW_BAD
 
     def intermittent(self):
-        """Whether the rate of bad reads, rather than a run of them, is what tripped."""
-        return self.bad_in_a_row < self.in_a_row
+        """Whether the rate of bad reads, rather than a run of them, is what tripped. Ten bad
+        in a row are a run, whatever ``in_a_row`` asks for (up to 15): a probe that opened is
+        TC_OPEN, not a loose connector."""
+        return self.bad_in_a_row < self.in_a_row and self.bad_in_a_row < WINDOW_BAD
 
     def good_read(self, frame, dt):
         """Count a good read ``dt`` ms after the last; True when the reading has frozen. Runs

@@ -152,8 +152,8 @@ def _check_together(v):
             "cutoff_c must be at least %g C above setpoint_max_c" % CUTOFF_ABOVE_SETPOINT_C)
     water, heater = v["bath_water_l"], v["bath_heater_w"]
     if (water > 0.0) != (heater > 0.0):
-        raise SettingError("OUT_OF_RANGE", "bath_water_l and bath_heater_w are declared together "
-                           "(both 0: not declared)")
+        raise SettingError("OUT_OF_RANGE", "declare bath_water_l and bath_heater_w in one "
+                           "command (both 0: not declared)")
     if water > 0.0 and not (DECLARED_K_MIN <= declared_slope(water, v["bath_stones_kg"], heater)
                             <= DECLARED_K_MAX):
         raise SettingError("OUT_OF_RANGE", "%g L of water and %g kg of stones on %g W heat at "

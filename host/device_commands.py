@@ -284,7 +284,7 @@ def _describe_info(reply):
         reply["firmware"], reply["protocol"], reply["board"], reply["sensor"],
         " + " + reply["second_sensor"] if reply.get("second_sensor") else "")]
     if "uptime_s" in reply:
-        lines.append("up %s (boot %s), settings %s" % (
+        lines.append("up %s (boot %s), settings at boot: %s" % (
             _ago(reply["uptime_s"]), reply.get("boot"), reply.get("settings_loaded")))
     cal = reply.get("calibration")
     lines.append("calibration: %s" % ("%d-point on %s" % (len(cal["points"]), cal["date"])

@@ -26,7 +26,8 @@ ADVICE = {
     "UNKNOWN_SETTING": "Nothing was changed; `stoneheat config get` lists the settings.",
     "FAULT_LATCHED": "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
     "UNSAFE": "Wait for the water to cool, then try `stoneheat reset` again.",
-    "LOCKED": "Technicians: run `stoneheat unlock` first, or set STONEHEAT_PIN.",
+    "LOCKED": "Technicians: set STONEHEAT_PIN (a pipe is not a terminal to ask it on), or run "
+              "`stoneheat unlock` at a terminal first.",
     "WRONG_PIN": "Check the PIN and try again.",
     "LOCKED_OUT": "Nothing was changed.",
     "TUNING": "`stoneheat stop` ends the autotune.",

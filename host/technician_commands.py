@@ -17,6 +17,7 @@ from .firmware.errors import CodedError
 from .firmware.thermocouple import FAULT_OPEN, FAULT_SHORT_GND, FAULT_SHORT_VCC
 from .firmware.units import parse_temperature
 from .firmware.version import VERSION
+from .link import DeviceRefused
 from .session import EXIT_FAULT, EXIT_REFUSED, Failure, device_command, emit_json
 
 SAMPLE_EVERY_S = 0.5
@@ -271,8 +272,17 @@ def doctor_cmd(session, as_json):
     loaded = info.get("settings_loaded")
     check(loaded in ("OK", "SETTINGS_MISSING"), "settings unreadable at boot (%s): defaults in "
           "use; check them and set them again" % loaded,
-          "settings read from flash" if loaded == "OK" else "no settings stored yet: defaults")
+          "settings read from flash at boot" if loaded == "OK"
+          else "no settings stored at boot: defaults")
     check(info.get("pin") != "factory", "factory PIN in use: `stoneheat pin` sets one", "PIN set")
+    try:
+        water = session.ask("config get bath_water_l")["value"]
+    except DeviceRefused:  # a firmware from before the declaration
+        water = None
+    if water is not None:
+        check(water > 0, "bath not declared: the first heat-up cannot tell a probe hanging in "
+              "the air from a slow bath (`stoneheat config set bath_water_l L bath_stones_kg KG "
+              "bath_heater_w W`)", "bath declared: %g L" % water)
     check(info.get("reset_cause") != "WATCHDOG", "last reset by the watchdog: a hung loop; "
           "see `stoneheat events`", "last reset: %s" % info.get("reset_cause", "n/a"))
     cj = diag.get("cj_c")

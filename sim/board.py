@@ -16,16 +16,27 @@ from .sensor import SimulatedMax31855
 
 
 class ScaledClock:
-    """Simulated seconds since start: the wall clock times ``speed``."""
+    """Simulated seconds since start: the wall clock times ``speed``, but never more than
+    ``max_step_s`` further than the last reading. A host too busy to keep up (a loaded CI
+    machine at 200x) slows the simulated time down instead of jumping it: the firmware
+    would read a jump as its own loop stalling, and restart its watch."""
 
-    def __init__(self, speed=1.0):
+    def __init__(self, speed=1.0, max_step_s=1.0):
         if not speed > 0:
             raise ValueError("speed must be above 0")
         self.speed = speed
+        self.max_step_s = max_step_s
         self._t0 = time.monotonic()
+        self._last_s = 0.0
+        self._lost_s = 0.0  # simulated time the host was too slow to give
 
     def now_s(self):
-        return (time.monotonic() - self._t0) * self.speed
+        t = (time.monotonic() - self._t0) * self.speed - self._lost_s
+        if t - self._last_s > self.max_step_s:
+            self._lost_s += t - self._last_s - self.max_step_s
+            t = self._last_s + self.max_step_s
+        self._last_s = t
+        return t
 
 
 class SimulatedBoard:

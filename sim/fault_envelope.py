@@ -108,6 +108,19 @@ def one_run(job):
 # A loose connector that happens to fail 4 reads in a row latches as the open circuit it is.
 ALSO_ACCEPTED = {"intermittent": (codes.TC_OPEN,)}
 
+# Each safety setting, and the faults whose check it sets: the matrix must stay safe at each
+# end of its range (benchmarks/fault_envelope.py; a CI-sized walk in the tests).
+GOVERNS = {
+    "frozen_s": ("frozen", "frozen+ssr-welded"),
+    "watch_s": ("probe-out", "element-open", "low-water+probe-out"),
+    "watch_rise_c": ("probe-out", "element-open", "low-water+probe-out"),
+    "weld_base_c": ("ssr-welded", "frozen+ssr-welded"),
+    "coast_s": ("ssr-welded", "frozen+ssr-welded"),
+    "max_heat_rate_c_s": ("low-water", "low-water+probe-out"),
+    "sensor_bad_reads": ("tc-open", "intermittent"),
+    "level_test_min": ("low-water", "low-water+probe-out"),
+}
+
 
 def single_specs(names=None):
     return [(k.name, ((k.name, 0.0),), (k.expected_code,) + ALSO_ACCEPTED.get(k.name, ()))

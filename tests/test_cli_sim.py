@@ -82,3 +82,20 @@ def test_bench_table_is_readable():
     assert proc.returncode == 0, proc.stderr
     assert "ready/fp" in proc.stdout and "zn-pid" in proc.stdout
     assert "NOT better" not in proc.stdout
+
+
+def test_a_served_heater_s_clock_slows_down_rather_than_jump_when_the_host_lags(monkeypatch):
+    # At 200x a host busy for 20 ms would hand the firmware a 4 s tick, which it takes for its
+    # own loop stalling (the heat watch starts afresh): on a loaded CI machine a served heater
+    # never judged its heat-ups. The simulated time now loses what the host could not give.
+    from stoneheat.sim import board
+
+    wall = [100.0]
+    monkeypatch.setattr(board.time, "monotonic", lambda: wall[0])
+    clock = board.ScaledClock(200.0)
+    wall[0] += 0.001
+    assert clock.now_s() == pytest.approx(0.2)
+    wall[0] += 0.5  # the host stalled: 100 simulated seconds
+    assert clock.now_s() == pytest.approx(1.2)
+    wall[0] += 0.001  # and then keeps pace again, from where it was
+    assert clock.now_s() == pytest.approx(1.4)

@@ -55,7 +55,7 @@ def test_a_declared_bath_catches_a_probe_out_of_the_water_at_the_first_heat_up_e
         pin = {"STONEHEAT_PIN": "0000"}
         # One of the pair alone is refused, and changes nothing.
         refused = served.cli("config", "set", "bath_water_l", "6", env=pin)
-        assert refused.returncode != 0 and "declared together" in refused.stderr
+        assert refused.returncode != 0 and "in one command" in refused.stderr
         # Figures no bath could heat like (0.6 L on 12 kW) are refused too.
         refused = served.cli("config", "set", "bath_water_l", "0.6", "bath_heater_w", "2500",
                              env=pin)
@@ -157,3 +157,18 @@ def test_a_declaration_no_bath_could_have_is_refused_and_changes_nothing(values)
         ctrl.update_settings(values)
     assert ctrl.settings.values == before
     assert ctrl.watch.remembered_k_c_s == declared_slope(6, 3, 1200)
+
+
+def test_doctor_warns_until_the_bath_is_declared(tmp_path):
+    served = start_serve(tmp_path)
+    try:
+        before = served.cli("doctor")
+        assert "WARN bath not declared" in before.stdout, before.stdout + before.stderr
+        got = served.cli("config", "set", "bath_water_l", "6", "bath_stones_kg", "3",
+                         "bath_heater_w", "1200", env={"STONEHEAT_PIN": "0000"})
+        assert got.returncode == 0, got.stderr
+        after = served.cli("doctor", "--json")
+        checks = json.loads(after.stdout)["checks"]
+        assert {"level": "OK", "text": "bath declared: 6 L"} in checks
+    finally:
+        stop_serve(served)
