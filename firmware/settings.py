@@ -72,7 +72,7 @@ class Settings:
             raise SettingError("BAD_VALUE", "%s must be a number" % name)
         try:
             value = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # 1e400 as an int overflows a float
             raise SettingError("BAD_VALUE", "%s must be a number" % name)
         low, high = SETTINGS[name][1], SETTINGS[name][2]
         if not (low <= value <= high):  # also refuses NaN
@@ -97,6 +97,8 @@ BASALT_J_PER_KG_K = 840.0
 # 0.01-0.14 C/s, and a figure far outside is a typo (6 kW, 0.6 L), not a bath.
 DECLARED_K_MIN = 0.005
 DECLARED_K_MAX = 0.25
+DECLARED_WATER_MIN_L = 1.0  # and no bath is smaller, nor its element weaker, than these
+DECLARED_HEATER_MIN_W = 100.0
 
 
 def declared_slope(water_l, stones_kg, heater_w):
@@ -154,6 +156,9 @@ def _check_together(v):
     if (water > 0.0) != (heater > 0.0):
         raise SettingError("OUT_OF_RANGE", "declare bath_water_l and bath_heater_w in one "
                            "command (both 0: not declared)")
+    if water > 0.0 and (water < DECLARED_WATER_MIN_L or heater < DECLARED_HEATER_MIN_W):
+        raise SettingError("OUT_OF_RANGE", "a declared bath holds at least %g L on at least %g W"
+                           % (DECLARED_WATER_MIN_L, DECLARED_HEATER_MIN_W))
     if water > 0.0 and not (DECLARED_K_MIN <= declared_slope(water, v["bath_stones_kg"], heater)
                             <= DECLARED_K_MAX):
         raise SettingError("OUT_OF_RANGE", "%g L of water and %g kg of stones on %g W heat at "

@@ -67,6 +67,7 @@ RATIO = 1.8  # a full bath's stones lag a pulse: it answers at most 1.3 x its sl
 # Judging a weld check that fired: a welded SSR heats as much in the probe (the relay closed,
 # the SSR off) as in the pulse, an obeying one not at all.
 PROBE_SHARE = 0.5
+POURED_RATIO = 1.5  # a probe answering more than this times the pulse is judged once more
 NOISE_C = 0.05  # the slow reading's noise and the chip's 0.25 C steps, with a margin
 PULSE_RISE_C = 0.12  # what a full bath rises from a test's pulse at a hold
 # ... and from the pulse of a test under suspicion (a weld check fired, a climb too fast), where
@@ -124,6 +125,9 @@ class WaterLevel:
         self.last_full_c = None
         self._low = 0  # low answers in a row
         self._refire_ms = 0  # a weld check cleared this recently: firing again, it latches
+        self._rise_ms = 0  # an unexplained rise cleared this recently: it does not fire again
+        self._retried = False  # the weld judgement under way is a second one (below)
+        self._by_rise = False  # the weld judgement under way was started by an unexplained rise
         self._since_ms = 0  # time at a calm hold since the last test
         self._calm_ms = 0  # how long the hold has been calm
         self._ms = 0
@@ -185,7 +189,16 @@ class WaterLevel:
         ``hold_error_c``: at a hold, the reading less the target; None elsewhere."""
         if self._refire_ms > 0:
             self._refire_ms -= dt_ms
+        if self._rise_ms > 0:
+            self._rise_ms -= dt_ms
         if self.ref_k <= 0.0:
+            return
+        if self.phase:
+            # A test under way is not restarted: a calm hold's periodic test used to replace a
+            # weld judgement under way (the relay closed again on a welded SSR). The periodic
+            # test's interval runs from one test's start to the next's.
+            if self._since_ms < COUNT_CAP_MS:
+                self._since_ms += dt_ms
             return
         if watch.full_for(self.lag_s + SPAN_S):
             rise = watch.rise_c(SPAN_S)
@@ -193,12 +206,13 @@ class WaterLevel:
                 self._low += 1  # climbing too fast: the test tells a leak from a pour
                 self._start(watch.smooth_c)
             return
-        if not self.phase and self._refire_ms <= 0 and not watch.stepping() and \
+        if self._refire_ms <= 0 and self._rise_ms <= 0 and not watch.stepping() and \
                 self._unexplained(watch):
             # More rise than the heat given explains: a weld, a bath low on water, or heat
             # poured in slowly. The weld judgement tells them apart.
             self._start(watch.smooth_c)
             self._weld = True
+            self._by_rise = True
             return
         duty = watch.on_s(CALM_SPAN_S) / CALM_SPAN_S
         rise = watch.rise_c(CALM_SPAN_S)
@@ -269,11 +283,20 @@ class WaterLevel:
             self._quiet_ms = 0
             self._ms = 0
             return None
+        full_c = self.last_full_c
+        weld = self._probe_c > PROBE_SHARE * early_c + NOISE_C and \
+            self._probe_c > PROBE_SHARE / 2 * full_c + NOISE_C
+        if weld and not self._retried and self._probe_c > POURED_RATIO * early_c + NOISE_C:
+            # The probe answered far more than the pulse: a weld heats alike in both, heat
+            # poured in while the probe showed (a second top-up) only in the probe. Judged
+            # once more, the relay still open; a weld again, it is one.
+            by_rise = self._by_rise
+            self._start(temp_c)
+            self._weld, self._by_rise, self._retried = True, by_rise, True
+            return None
         self.phase = 0
         self._weld = False
-        full_c = self.last_full_c
-        if self._probe_c > PROBE_SHARE * early_c + NOISE_C and \
-                self._probe_c > PROBE_SHARE / 2 * full_c + NOISE_C:
+        if weld:
             # It heated with the SSR off as much as with it on (and more than the noise of
             # a pulse the bath hardly answered: a top-up still mixing).
             return SSR_WELDED
@@ -291,13 +314,22 @@ class WaterLevel:
         if self.last_rise_c > RATIO * full_c + NOISE_C:
             return LOW_WATER
         self._low = 0
-        self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
+        if self._by_rise and self._probe_c <= PROBE_SHARE / 2 * full_c + NOISE_C:
+            # Every hot top-up raises the bath more than its heat explains: one whose probe saw
+            # nothing must not arm the weld checks' latch, or a second top-up soon after would
+            # latch SSR_WELDED. A weld the probe missed still heats, and the weld checks fire
+            # on it as before.
+            self._rise_ms = REFIRE_S * 1000
+        else:
+            self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
 
     def _start(self, temp_c, background=0.0):
         self.phase = SETTLE
         self._background = background
         self._weld = False
+        self._by_rise = False
+        self._retried = False
         self._probe_c = None
         self.tests += 1
         self._since_ms = 0

@@ -149,6 +149,8 @@ def test_a_measured_heat_up_takes_over_from_the_declaration_and_a_reset_falls_ba
     {"bath_water_l": 6, "bath_heater_w": 1200, "bath_stones_kg": -1},
     {"bath_water_l": True, "bath_heater_w": 1200},
     {"bath_water_l": "6 L", "bath_heater_w": 1200},
+    {"bath_water_l": 1e-9, "bath_heater_w": 4.2e-7},  # a slope within bounds, no bath
+    {"bath_water_l": 10 ** 400, "bath_heater_w": 1200},  # an int no float holds
 ])
 def test_a_declaration_no_bath_could_have_is_refused_and_changes_nothing(values):
     ctrl = HeaterController(Settings(REFERENCE))

@@ -94,7 +94,7 @@ def test_the_reference_is_the_first_ramp_s_not_a_later_faster_one():
 def test_a_suspected_weld_opens_the_relay_within_a_minute():
     # The code latches after the test (minutes); the element is unpowered long before: from
     # the suspicion on, but for the test's one pulse (a few seconds).
-    sc = dataclasses.replace(SCENARIOS["heatup"], duration_s=2400.0)
+    sc = dataclasses.replace(SCENARIOS["heatup"], duration_s=3000.0)
     r, trace = run(sc, faults=[parse_fault("ssr-welded@1800")], record=True)
     assert r["code"] == codes.SSR_WELDED
     dt = trace.time_s(1) - trace.time_s(0)
@@ -103,8 +103,9 @@ def test_a_suspected_weld_opens_the_relay_within_a_minute():
     first_off = next(i for i in range(fault_i, len(trace.heater_on) - off_for)
                      if not any(trace.heater_on[i:i + off_for]))
     assert (first_off - fault_i) * dt <= 60.0
-    # After that, powered at most for the pulse (20 s at the most).
-    assert sum(trace.heater_on[first_off:]) * dt <= 20.0
+    # After that, powered at most for the probes and pulses of two judgements (a probe that
+    # answered far more than its pulse is judged once more): 40 s at the most.
+    assert sum(trace.heater_on[first_off:]) * dt <= 40.0
 
 
 def test_days_of_calm_hold_keep_the_counters_small():
@@ -199,7 +200,44 @@ def test_a_weld_judged_on_a_full_bath_is_never_named_low_water():
                                    (0.36, 0.08, codes.SSR_WELDED),  # a weld behind a bend
                                    (0.21, 0.45, codes.SSR_WELDED),
                                    (0.12, 0.32, None)]:  # the probe missed it: cleared
-        level.phase, level._weld, level._refire_ms = 4, True, 0
+        level.phase, level._weld, level._refire_ms, level._retried = 4, True, 0, True
         level._probe_c, level._base_c, level._early_c = probe, 0.0, pulse
         level.last_rise_c, level.last_full_c = pulse, 0.3
         assert level._judge_weld(pulse) == expected, (probe, pulse)
+    # A probe far above its pulse (heat poured in while the probe showed?) is judged once more
+    # first, the relay still open.
+    level.phase, level._weld, level._retried = 4, True, False
+    level._probe_c, level._early_c = 0.36, 0.08
+    assert level._judge_weld(0.08) is None
+    assert level.judging_weld() and level.relay_open() and level._retried
+
+
+@pytest.mark.parametrize("bath", [None, "water_l=10,stones_kg=3"])
+@pytest.mark.parametrize("gap_s", [180, 600, 900])
+def test_two_hot_top_ups_minutes_apart_are_not_a_welded_ssr(bath, gap_s):
+    # Each raises the bath more than its heater explains, and the first is judged as a weld
+    # check is: it used to arm the weld checks' latch, and the second top-up latched
+    # SSR_WELDED (3 to 19 minutes apart); landing in the first judgement's probe, it read as
+    # a weld (the probe answered far more than the pulse: judged once more now).
+    from stoneheat.sim.family import parse_bath
+    from stoneheat.sim.scenarios import Event
+
+    plant = parse_bath(bath) if bath else SCENARIOS["heatup"].plant
+    sc = dataclasses.replace(SCENARIOS["heatup"], plant=plant, duration_s=2400 + gap_s + 1500,
+                             events=(Event(2400, "water_in", 1.0, 65.0),
+                                     Event(2400 + gap_s, "water_in", 1.0, 65.0)))
+    assert run(sc)[0]["faults"] == []
+
+
+def test_a_calm_hold_s_test_never_replaces_a_weld_judgement_under_way():
+    # A weld with the lid off on a bath of the envelope: the periodic and swing-triggered test
+    # of a calm hold started over the weld judgement under way, the relay closed again, and
+    # the weld was judged afresh again and again with no code.
+    from stoneheat.sim import fault_envelope as fe
+    from stoneheat.sim.family import parse_bath
+
+    bath = parse_bath("water_l=15.668,stones_kg=4.467,heater_w=1389.612,mains=1.062,"
+                      "probe_tau_s=3.33,mixing_s=14.298")
+    spec = [s for s in fe.single_specs() if s[0] == "ssr-welded"][0]
+    row = fe.one_run((bath, "lid", spec, None, 0))
+    assert row["code"] == codes.SSR_WELDED and row["safe"], row["faults"]
