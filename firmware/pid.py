@@ -54,7 +54,10 @@ class PID:
         if setpoint_weight is not None:
             self.setpoint_weight = setpoint_weight
         self.derivative = 0.0
-        if self._last_sp is not None and self._last_y is not None:
+        if self._last_sp is not None and self._last_y is not None and 0.0 < old < 1.0:
+            # Saturated (full power in a heat-up), the output shows nothing to keep: the
+            # integral rebased on it went to -1, and a setting changed mid heat-up left the
+            # hold short of the target for an hour.
             self.integral = _clamp(old - self._proportional(self._last_sp, self._last_y), -1.0)
 
     def _proportional(self, setpoint, y):

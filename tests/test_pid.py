@@ -46,6 +46,17 @@ def test_no_windup_after_long_saturation():
     assert pid.update(54.0, 54.0, now) < 0.05
 
 
+def test_a_retune_at_full_power_leaves_the_integral_alone():
+    # A setting changed mid heat-up (any: auto_off_h) rebased the integral on the saturated
+    # output, to -1, and the reference hold sat 0.4 C short of the target for an hour.
+    pid = _pid()
+    _run(pid, 54.0, [20.0] * 400)
+    assert pid.output == 1.0
+    integral = pid.integral
+    pid.set_gains(pid.kp, pid.ti_s, pid.td_s)
+    assert pid.integral == integral
+
+
 def test_integral_removes_steady_offset():
     # A constant 0.1 C error is integrated into extra output.
     pid = _pid()
