@@ -67,7 +67,9 @@ RATIO = 1.8  # a full bath's stones lag a pulse: it answers at most 1.3 x its sl
 # Judging a weld check that fired: a welded SSR heats as much in the probe (the relay closed,
 # the SSR off) as in the pulse, an obeying one not at all.
 PROBE_SHARE = 0.5
-POURED_RATIO = 1.5  # a probe answering more than this times the pulse is judged once more
+# A pulse answering more than this times a full bath's, its probe under half of it, is low water
+# even where the probe answered half a full bath's: the bend after a leak (0.2-0.5 C).
+LOW_FIRST = 3.0
 NOISE_C = 0.05  # the slow reading's noise and the chip's 0.25 C steps, with a margin
 PULSE_RISE_C = 0.12  # what a full bath rises from a test's pulse at a hold
 # ... and from the pulse of a test under suspicion (a weld check fired, a climb too fast), where
@@ -125,9 +127,7 @@ class WaterLevel:
         self.last_full_c = None
         self._low = 0  # low answers in a row
         self._refire_ms = 0  # a weld check cleared this recently: firing again, it latches
-        self._rise_ms = 0  # an unexplained rise cleared this recently: it does not fire again
-        self._retried = False  # the weld judgement under way is a second one (below)
-        self._by_rise = False  # the weld judgement under way was started by an unexplained rise
+        self._rise_ms = 0  # an unexplained rise started a test this recently: not again
         self._since_ms = 0  # time at a calm hold since the last test
         self._calm_ms = 0  # how long the hold has been calm
         self._ms = 0
@@ -206,13 +206,13 @@ class WaterLevel:
                 self._low += 1  # climbing too fast: the test tells a leak from a pour
                 self._start(watch.smooth_c)
             return
-        if self._refire_ms <= 0 and self._rise_ms <= 0 and not watch.stepping() and \
-                self._unexplained(watch):
-            # More rise than the heat given explains: a weld, a bath low on water, or heat
-            # poured in slowly. The weld judgement tells them apart.
+        if self._rise_ms <= 0 and not watch.stepping() and self._unexplained(watch):
+            # More rise than the heat given explains: a bath low on water under the PID's
+            # pulses, or heat poured in (a weld is the weld checks', which go on watching
+            # through the test). Two low tests latch: a pour gives one at most (counting the
+            # rise as one, a second top-up in the test latched LOW_WATER).
+            self._rise_ms = REFIRE_S * 1000
             self._start(watch.smooth_c)
-            self._weld = True
-            self._by_rise = True
             return
         duty = watch.on_s(CALM_SPAN_S) / CALM_SPAN_S
         rise = watch.rise_c(CALM_SPAN_S)
@@ -286,14 +286,6 @@ class WaterLevel:
         full_c = self.last_full_c
         weld = self._probe_c > PROBE_SHARE * early_c + NOISE_C and \
             self._probe_c > PROBE_SHARE / 2 * full_c + NOISE_C
-        if weld and not self._retried and self._probe_c > POURED_RATIO * early_c + NOISE_C:
-            # The probe answered far more than the pulse: a weld heats alike in both, heat
-            # poured in while the probe showed (a second top-up) only in the probe. Judged
-            # once more, the relay still open; a weld again, it is one.
-            by_rise = self._by_rise
-            self._start(temp_c)
-            self._weld, self._by_rise, self._retried = True, by_rise, True
-            return None
         self.phase = 0
         self._weld = False
         if weld:
@@ -304,7 +296,7 @@ class WaterLevel:
         # like a low bath's over the probe's own span, the probe less than half of it: the
         # bath's bend after a leak reads 0.2-0.5 C in a probe, a weld's probe answers as its
         # pulse does (the envelope's welds: pulse 0.08-0.46 C where a full bath's is 0.3).
-        if early_c > RATIO * full_c + NOISE_C:
+        if early_c > LOW_FIRST * full_c + NOISE_C:
             return LOW_WATER
         if self._probe_c > PROBE_SHARE * full_c + NOISE_C:
             # As much as a full bath answers half a pulse, the pulse no low bath's. In doubt a
@@ -314,22 +306,13 @@ class WaterLevel:
         if self.last_rise_c > RATIO * full_c + NOISE_C:
             return LOW_WATER
         self._low = 0
-        if self._by_rise and self._probe_c <= PROBE_SHARE / 2 * full_c + NOISE_C:
-            # Every hot top-up raises the bath more than its heat explains: one whose probe saw
-            # nothing must not arm the weld checks' latch, or a second top-up soon after would
-            # latch SSR_WELDED. A weld the probe missed still heats, and the weld checks fire
-            # on it as before.
-            self._rise_ms = REFIRE_S * 1000
-        else:
-            self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
+        self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
 
     def _start(self, temp_c, background=0.0):
         self.phase = SETTLE
         self._background = background
         self._weld = False
-        self._by_rise = False
-        self._retried = False
         self._probe_c = None
         self.tests += 1
         self._since_ms = 0

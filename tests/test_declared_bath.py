@@ -56,8 +56,8 @@ def test_a_declared_bath_catches_a_probe_out_of_the_water_at_the_first_heat_up_e
         # One of the pair alone is refused, and changes nothing.
         refused = served.cli("config", "set", "bath_water_l", "6", env=pin)
         assert refused.returncode != 0 and "in one command" in refused.stderr
-        # Figures no bath could heat like (0.6 L on 12 kW) are refused too.
-        refused = served.cli("config", "set", "bath_water_l", "0.6", "bath_heater_w", "2500",
+        # Figures no bath could heat like (1.5 L on 2.5 kW: 0.4 C/s) are refused too.
+        refused = served.cli("config", "set", "bath_water_l", "1.5", "bath_heater_w", "2500",
                              env=pin)
         assert refused.returncode != 0 and "no bath heats like that" in refused.stderr
         got = served.cli("config", "set", "bath_water_l", "6", "bath_stones_kg", "3",

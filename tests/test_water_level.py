@@ -94,7 +94,7 @@ def test_the_reference_is_the_first_ramp_s_not_a_later_faster_one():
 def test_a_suspected_weld_opens_the_relay_within_a_minute():
     # The code latches after the test (minutes); the element is unpowered long before: from
     # the suspicion on, but for the test's one pulse (a few seconds).
-    sc = dataclasses.replace(SCENARIOS["heatup"], duration_s=3000.0)
+    sc = dataclasses.replace(SCENARIOS["heatup"], duration_s=2400.0)
     r, trace = run(sc, faults=[parse_fault("ssr-welded@1800")], record=True)
     assert r["code"] == codes.SSR_WELDED
     dt = trace.time_s(1) - trace.time_s(0)
@@ -103,9 +103,8 @@ def test_a_suspected_weld_opens_the_relay_within_a_minute():
     first_off = next(i for i in range(fault_i, len(trace.heater_on) - off_for)
                      if not any(trace.heater_on[i:i + off_for]))
     assert (first_off - fault_i) * dt <= 60.0
-    # After that, powered at most for the probes and pulses of two judgements (a probe that
-    # answered far more than its pulse is judged once more): 40 s at the most.
-    assert sum(trace.heater_on[first_off:]) * dt <= 40.0
+    # After that, powered at most for the pulse (20 s at the most).
+    assert sum(trace.heater_on[first_off:]) * dt <= 20.0
 
 
 def test_days_of_calm_hold_keep_the_counters_small():
@@ -171,13 +170,13 @@ def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires
     # probe, over half a full bath's pulse, and named it SSR_WELDED; its pulse answered 2.8 C.
     ("water_l=15.239,stones_kg=1.972,heater_w=1283.68,mains=1.002,probe_tau_s=2.666,"
      "mixing_s=27.888", "ready"),
-    # A hold the loop kept calm, lid off and after a top-up: nothing was tested in 20 minutes.
-    # Below full power the PID's pulses now raise the 1 L left several times more than their
-    # heat explains, and that is judged.
-    ("water_l=13.312,stones_kg=4.668,heater_w=843.827,mains=1.088,probe_tau_s=1.533,"
-     "mixing_s=19.262", "lid"),
+    # A hold the loop kept calm with the lid off: nothing was tested in 20 minutes. Below
+    # full power the PID's pulses now raise the 1 L left several times more than their heat
+    # explains, and that starts a test.
     ("water_l=16.872,stones_kg=2.447,heater_w=1032.569,mains=0.924,probe_tau_s=6.388,"
-     "mixing_s=7.708", "topup"),
+     "mixing_s=7.708", "lid"),
+    ("water_l=7.983,stones_kg=4.012,heater_w=1259.442,mains=1.043,probe_tau_s=4.613,"
+     "mixing_s=18.615", "lid"),
 ])
 def test_low_water_on_baths_of_the_family_latches_low_water(bath, moment):
     from stoneheat.sim import fault_envelope as fe
@@ -197,28 +196,23 @@ def test_a_weld_judged_on_a_full_bath_is_never_named_low_water():
     for probe, pulse, expected in [(0.61, 0.94, codes.SSR_WELDED),  # a probe of 0.65x its pulse
                                    (0.26, 2.79, codes.LOW_WATER),
                                    (0.52, 1.33, codes.LOW_WATER),
+                                   (0.21, 0.40, codes.SSR_WELDED),  # a weld after a lid off
                                    (0.36, 0.08, codes.SSR_WELDED),  # a weld behind a bend
                                    (0.21, 0.45, codes.SSR_WELDED),
                                    (0.12, 0.32, None)]:  # the probe missed it: cleared
-        level.phase, level._weld, level._refire_ms, level._retried = 4, True, 0, True
+        level.phase, level._weld, level._refire_ms = 4, True, 0
         level._probe_c, level._base_c, level._early_c = probe, 0.0, pulse
         level.last_rise_c, level.last_full_c = pulse, 0.3
         assert level._judge_weld(pulse) == expected, (probe, pulse)
-    # A probe far above its pulse (heat poured in while the probe showed?) is judged once more
-    # first, the relay still open.
-    level.phase, level._weld, level._retried = 4, True, False
-    level._probe_c, level._early_c = 0.36, 0.08
-    assert level._judge_weld(0.08) is None
-    assert level.judging_weld() and level.relay_open() and level._retried
 
 
 @pytest.mark.parametrize("bath", [None, "water_l=10,stones_kg=3"])
 @pytest.mark.parametrize("gap_s", [180, 600, 900])
 def test_two_hot_top_ups_minutes_apart_are_not_a_welded_ssr(bath, gap_s):
-    # Each raises the bath more than its heater explains, and the first is judged as a weld
-    # check is: it used to arm the weld checks' latch, and the second top-up latched
-    # SSR_WELDED (3 to 19 minutes apart); landing in the first judgement's probe, it read as
-    # a weld (the probe answered far more than the pulse: judged once more now).
+    # Each raises the bath more than its heater explains. Judged as a fired weld check, the
+    # first armed the weld checks' latch and the second latched SSR_WELDED (3 to 19 minutes
+    # apart), or landed in the judgement's probe or pulse (SSR_WELDED, LOW_WATER). Such a rise
+    # now starts a plain water level test, which a pour answers normally.
     from stoneheat.sim.family import parse_bath
     from stoneheat.sim.scenarios import Event
 
