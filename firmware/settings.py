@@ -99,6 +99,9 @@ DECLARED_K_MIN = 0.005
 DECLARED_K_MAX = 0.25
 DECLARED_WATER_MIN_L = 1.0  # and no bath is smaller, nor its element weaker, than these
 DECLARED_HEATER_MIN_W = 100.0
+# A declared bath is judged after this lag: the range's longest (an 8 s probe behind 30 s of
+# mixing) and more, since a lag too long only judges later.
+DECLARED_LAG_S = 60.0
 
 
 def declared_slope(water_l, stones_kg, heater_w):
@@ -110,15 +113,11 @@ def declared_slope(water_l, stones_kg, heater_w):
 
 def declared_bath(settings):
     """The declared bath as the heat watch judges a heat-up by it, ``(slope C/s, lag s)``,
-    or None when not declared. The lag is the longest of the product's range (an 8 s probe
-    behind 30 s of mixing), and more: a lag too long only judges later."""
+    or None when not declared."""
     water, heater = settings["bath_water_l"], settings["bath_heater_w"]
     if water <= 0.0 or heater <= 0.0:
         return None
     return declared_slope(water, settings["bath_stones_kg"], heater), DECLARED_LAG_S
-
-
-DECLARED_LAG_S = 60.0
 
 # The settings whose ranges issue 13 narrowed; at either end each check is safe. No other
 # value is ever moved: a cutoff of 80 C in a file is refused, never read as 65 C.
@@ -159,11 +158,11 @@ def _check_together(v):
     if water > 0.0 and (water < DECLARED_WATER_MIN_L or heater < DECLARED_HEATER_MIN_W):
         raise SettingError("OUT_OF_RANGE", "a declared bath holds at least %g L on at least %g W"
                            % (DECLARED_WATER_MIN_L, DECLARED_HEATER_MIN_W))
-    if water > 0.0 and not (DECLARED_K_MIN <= declared_slope(water, v["bath_stones_kg"], heater)
-                            <= DECLARED_K_MAX):
+    k = declared_slope(water, v["bath_stones_kg"], heater) if water > 0.0 else None
+    if k is not None and not (DECLARED_K_MIN <= k <= DECLARED_K_MAX):
         raise SettingError("OUT_OF_RANGE", "%g L of water and %g kg of stones on %g W heat at "
-                           "%.3f C/s: no bath heats like that (0.005-0.25); check the figures"
-                           % (water, v["bath_stones_kg"], heater,
-                              declared_slope(water, v["bath_stones_kg"], heater)))
+                           "%.3f C/s: no bath heats like that (%g-%g); check the figures"
+                           % (water, v["bath_stones_kg"], heater, k, DECLARED_K_MIN,
+                              DECLARED_K_MAX))
     if v["min_pulse_s"] > v["window_s"] / 2:
         raise SettingError("OUT_OF_RANGE", "min_pulse_s must be at most half of window_s")

@@ -22,8 +22,8 @@ the PID: it **tests**.
   climbs faster than ``RATIO`` x ``ref_k`` (a leak during a heat-up, or heat poured in: the
   test tells them apart); below full power, when the reading rises over ``CLIMB_S`` more
   than ``RATIO`` times what the heat given over it and twice the lag before explains (a
-  leak at a hold or in a recovery, a weld, heat poured in slowly: judged as a fired weld
-  check is, below); when a weld check fires (below); at a calm hold that swings (a bath
+  leak at a hold or in a recovery, or heat poured in: a test, once per ``REFIRE_S``); when a
+  weld check fires (below); at a calm hold that swings (a bath
   with little water under the PID tuned for a full one); and, if ``every_s`` (the setting
   ``level_test_min``) is set, at a calm hold that often. The periodic test costs the hold's
   band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
@@ -45,8 +45,8 @@ the PID: it **tests**.
   then as much as in the pulse: a probe answering more than ``PROBE_SHARE`` of the pulse's
   answer over the same span (and more than a quarter of a full bath's, so that a pulse the
   bath hardly answered decides nothing) latches SSR_WELDED, whatever the water. Else a pulse
-  that answered as a low bath's over that span latches LOW_WATER (a bath's bend after a leak
-  reads 0.2-0.5 C in the probe, against a pulse of 0.7-3 C); else a probe of half a full
+  that answered ``LOW_FIRST`` times a full bath's over that span latches LOW_WATER (a bath's
+  bend after a leak reads 0.2-0.5 C in the probe, against a pulse of 1-3 C); else a probe of half a full
   bath's answer latches SSR_WELDED. In doubt a weld: LOW_WATER's advice would close the relay
   on one again. An SSR that obeyed was not
   welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and a

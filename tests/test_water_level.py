@@ -20,6 +20,15 @@ LIMIT_C = DEFAULT_CUTOFF_C + 1.0
 EVERY_MIN = 10
 
 
+def _envelope_run(bath, moment, fault):
+    """One run of the fault matrix (``stoneheat sim faults``) on a bath of the family."""
+    from stoneheat.sim import fault_envelope as fe
+    from stoneheat.sim.family import parse_bath
+
+    spec = [s for s in fe.single_specs() if s[0] == fault][0]
+    return fe.one_run((parse_bath(bath), moment, spec, None, 0))
+
+
 def _run(faults=(), duration_s=5400.0, scenario="heatup", every_min=0):
     sc = dataclasses.replace(SCENARIOS[scenario], duration_s=duration_s)
     settings = Settings({"level_test_min": every_min}) if every_min else None
@@ -154,13 +163,8 @@ def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires
     # from the probe (0.16 C against 0.30), the judgement cleared, and the weld check fired
     # again and again with no code while the water crept up. Firing again within REFIRE_S of
     # a judgement that cleared now latches SSR_WELDED.
-    from stoneheat.sim import fault_envelope as fe
-    from stoneheat.sim.family import parse_bath
-
-    bath = parse_bath("water_l=7.091,stones_kg=3.806,heater_w=965.724,mains=1.008,"
-                      "probe_tau_s=2.495,mixing_s=29.251")
-    spec = [s for s in fe.single_specs() if s[0] == "ssr-welded"][0]
-    row = fe.one_run((bath, "stones", spec, None, 0))
+    row = _envelope_run("water_l=7.091,stones_kg=3.806,heater_w=965.724,mains=1.008,"
+                        "probe_tau_s=2.495,mixing_s=29.251", "stones", "ssr-welded")
     assert row["code"] == codes.SSR_WELDED and row["safe"], row["faults"]
     assert row["max_water_c"] <= LIMIT_C
 
@@ -179,11 +183,7 @@ def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires
      "mixing_s=18.615", "lid"),
 ])
 def test_low_water_on_baths_of_the_family_latches_low_water(bath, moment):
-    from stoneheat.sim import fault_envelope as fe
-    from stoneheat.sim.family import parse_bath
-
-    spec = [s for s in fe.single_specs() if s[0] == "low-water"][0]
-    row = fe.one_run((parse_bath(bath), moment, spec, None, 0))
+    row = _envelope_run(bath, moment, "low-water")
     assert row["code"] == codes.LOW_WATER and row["safe"], row["faults"]
 
 
@@ -227,11 +227,6 @@ def test_a_calm_hold_s_test_never_replaces_a_weld_judgement_under_way():
     # A weld with the lid off on a bath of the envelope: the periodic and swing-triggered test
     # of a calm hold started over the weld judgement under way, the relay closed again, and
     # the weld was judged afresh again and again with no code.
-    from stoneheat.sim import fault_envelope as fe
-    from stoneheat.sim.family import parse_bath
-
-    bath = parse_bath("water_l=15.668,stones_kg=4.467,heater_w=1389.612,mains=1.062,"
-                      "probe_tau_s=3.33,mixing_s=14.298")
-    spec = [s for s in fe.single_specs() if s[0] == "ssr-welded"][0]
-    row = fe.one_run((bath, "lid", spec, None, 0))
+    row = _envelope_run("water_l=15.668,stones_kg=4.467,heater_w=1389.612,mains=1.062,"
+                        "probe_tau_s=3.33,mixing_s=14.298", "lid", "ssr-welded")
     assert row["code"] == codes.SSR_WELDED and row["safe"], row["faults"]
