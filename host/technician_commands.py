@@ -4,6 +4,7 @@ Each one that changes the heater goes through ``Session.ask_technician``: the he
 while locked, and the host then unlocks with the PIN (STONEHEAT_PIN, or a hidden prompt).
 """
 
+import math
 import os
 import statistics
 import time
@@ -82,6 +83,24 @@ _STEPS = {
 }
 
 
+def _drift_beyond_noise(readings):
+    """The change from the first half of ``readings`` to the second, or None when it is
+    within SETTLED_DRIFT_C or within what the probe's own noise gives two short halves
+    (three standard errors): a settled probe, read a few times, is not called drifting
+    because its 0.25 C steps fell unevenly between the halves."""
+    half = len(readings) // 2
+    first, second = readings[:half], readings[half:]
+    drift = statistics.mean(second) - statistics.mean(first)
+    # The noise from reading to reading (a drift barely moves it, a spread of the pooled
+    # readings would grow with the drift and hide it).
+    steps = [b - a for a, b in zip(readings, readings[1:])]
+    noise = math.sqrt(sum(d * d for d in steps) / (2.0 * len(steps)))
+    stderr = noise * math.sqrt(1.0 / len(first) + 1.0 / len(second))
+    if abs(drift) <= max(SETTLED_DRIFT_C, 3 * stderr):
+        return None
+    return drift
+
+
 def _measure_raw(session, seconds):
     """The probe's uncalibrated reading, averaged over ``seconds`` once it has settled."""
     n = max(4, int(seconds / SAMPLE_EVERY_S))
@@ -98,9 +117,8 @@ def _measure_raw(session, seconds):
                 time.sleep(SAMPLE_EVERY_S)
         if len(readings) < n // 2:
             raise Failure("the probe gave no reading", EXIT_FAULT, "NO_READING")
-        half = len(readings) // 2
-        drift = statistics.mean(readings[half:]) - statistics.mean(readings[:half])
-        if abs(drift) <= SETTLED_DRIFT_C:
+        drift = _drift_beyond_noise(readings)
+        if drift is None:
             return statistics.mean(readings), statistics.pstdev(readings)
         click.echo("  still changing (%+.2f C over the reading); reading again" % drift)
     raise Failure("the probe did not settle: stir the water and run `stoneheat calibrate` again",

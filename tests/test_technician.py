@@ -224,3 +224,23 @@ def test_two_point_calibration_removes_a_2c_probe_bias(tmp_path):
         assert "CALIBRATED" in _cli(heater.path, "events").stdout
     finally:
         heater.stop()
+
+
+def test_a_settled_probe_is_not_called_drifting_by_its_own_noise():
+    """CI once failed four readings in a row of a probe at room temperature (+-0.25 C between
+    the halves of 6 readings): the 0.25 C steps of a MAX31855 with 0.1 C of noise fall unevenly
+    between two halves that short. The settle check allows three standard errors of its noise;
+    a probe still warming (1 C over the reading) is still told to read again."""
+    import random
+    from stoneheat.technician_commands import _drift_beyond_noise
+
+    rng = random.Random(13)
+
+    def read(n, start, rise):
+        return [round((start + rise * i / n + rng.gauss(0, 0.1)) / 0.25) * 0.25 for i in range(n)]
+
+    flat_failures = sum(_drift_beyond_noise(read(6, 20.1 + rng.random(), 0)) is not None
+                        for _ in range(1000))
+    assert flat_failures < 60  # so four tries in a row fail about once in 10^6 calibrations
+    assert all(_drift_beyond_noise(read(20, 20.1, 1.0)) is not None for _ in range(200))
+    assert _drift_beyond_noise([20.0, 20.25, 20.0, 20.25, 20.0, 20.25]) is None
