@@ -181,6 +181,11 @@ def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires
      "mixing_s=7.708", "lid"),
     ("water_l=7.983,stones_kg=4.012,heater_w=1259.442,mains=1.043,probe_tau_s=4.613,"
      "mixing_s=18.615", "lid"),
+    # Cold stones and the leak at once: the swing's test answered 11 times a full bath's
+    # pulse, and its second test, under the hold's background duty, went on rising with the
+    # 1 L and never settled (no verdict, 58 C). The second test is now a suspicion's.
+    ("water_l=5.217,stones_kg=1.407,heater_w=1430.2,mains=1.096,probe_tau_s=1.729,"
+     "mixing_s=5.211", "stones"),
 ])
 def test_low_water_on_baths_of_the_family_latches_low_water(bath, moment):
     row = _envelope_run(bath, moment, "low-water")
