@@ -29,7 +29,8 @@ the PID: it **tests**.
   band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
 - **Verdict.** LOW_WATER takes two low answers in a row: a fast climb at full power and a
   low test, or two low tests. Heat poured in just as a test's pulse shows looks low once;
-  it does not come again with the next pulse. One normal answer clears. A test that sees the
+  it does not come again with the next pulse; the test that asks again is a suspicion's
+  (no background, the stronger pulse). One normal answer clears. A test that sees the
   reading fall ``ABORT_FALL_C`` (cold stones, a cold top-up, a probe out of the water) gives
   the heater back to the controller and its heat watch at once, without a verdict.
 - A reading that goes on rising with the heater off for longer than any heat can take to
