@@ -110,6 +110,7 @@ BACKGROUND_SHARE = 0.7
 REFIRE_S = 1200
 SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
+ABORT_SPAN_S = 60  # ... within this long, or below the drift's line once it is measured
 
 COUNT_CAP_MS = 1 << 29  # counters stop here (6.2 days): MicroPython's small ints
 SETTLE, FALL, PULSE, SHOW, PROBE = 1, 2, 3, 4, 5
@@ -138,8 +139,11 @@ class WaterLevel:
         self._on_ms = 0
         self._pulse_ms = 0
         self._weld = False  # the test judges a weld check that fired
+        self._rise_c = SUSPECT_RISE_C  # what the pulse would give a full bath
         self._background = 0.0  # the duty outside the pulse: the hold's, or none
         self._start_c = 0.0
+        self._was_c = self._then_c = 0.0  # the reading 30-60 and 0-30 s ago (a fall's abort)
+        self._span_ms = 0
         self._drift_c_ms = 0.0
         self._probe_c = None  # judging a weld: what the probe gave
         self._early_c = 0.0  # the pulse's highest corrected reading within lag + SHOW_S
@@ -236,7 +240,7 @@ class WaterLevel:
             due = watch.swings(SWING_SPAN_S, SWING_C) >= SWING_TURNS
         # It starts at or below the target, so that the pulse's bump ends near it.
         if due and rise is not None and rise <= CALM_C and hold_error_c <= 0.0:
-            self._start(watch.smooth_c, BACKGROUND_SHARE * duty)
+            self._start(watch.smooth_c, BACKGROUND_SHARE * duty, PULSE_RISE_C)
 
     def _unexplained(self, watch):
         """Below full power: whether the reading rose over the last ``CLIMB_S`` more than
@@ -275,6 +279,19 @@ class WaterLevel:
             return self._rate_end * self._tau_ms * (1.0 - exp(-ms / self._tau_ms))
         return self._drift_c_ms * ms
 
+    def _fell(self, dt, temp_c):
+        """Whether the reading fell ``ABORT_FALL_C`` more than the bath's own drift: within
+        ``ABORT_SPAN_S`` before the drift is measured, below the drift's line once it is. A
+        hot bath of 1 L cools by itself 1 C in two minutes with the heater off: counted from
+        the test's start, that aborted every second test it needed."""
+        if self.phase == PULSE or self.phase == SHOW:
+            return temp_c - self._drift(self._ms) < self._base_c - ABORT_FALL_C
+        self._span_ms += dt
+        if self._span_ms * 2 >= ABORT_SPAN_S * 1000:  # the reading 30-60 s ago, and now
+            self._span_ms = 0
+            self._was_c, self._then_c = self._then_c, temp_c
+        return temp_c < max(self._was_c, self._then_c) - ABORT_FALL_C
+
     def _judge_weld(self, temp_c):
         early_c = self._early_c - self._base_c  # what showed over the probe's span
         if self._probe_c is None:  # the probe has shown: now the pulse, once a weld's bump
@@ -310,7 +327,7 @@ class WaterLevel:
         self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
 
-    def _start(self, temp_c, background=0.0):
+    def _start(self, temp_c, background=0.0, rise_c=SUSPECT_RISE_C):
         self.phase = SETTLE
         self._background = background
         self._weld = False
@@ -320,8 +337,11 @@ class WaterLevel:
         self._ms = 0
         self._quiet_ms = 0
         self._high_c = self._start_c = temp_c
+        self._was_c = self._then_c = temp_c
+        self._span_ms = 0
         self._drift_c_ms = 0.0
-        pulse = (PULSE_RISE_C if background > 0.0 else SUSPECT_RISE_C) / self.ref_k * 1000
+        self._rise_c = rise_c
+        pulse = rise_c / self.ref_k * 1000
         self._pulse_ms = MIN_PULSE_MS if pulse < MIN_PULSE_MS else (
             MAX_PULSE_MS if pulse > MAX_PULSE_MS else int(pulse))
 
@@ -329,11 +349,12 @@ class WaterLevel:
         """One tick of a test under way (``temp_c``: the heat watch's slow reading). Returns
         a fault code or None."""
         self._ms += dt
-        if temp_c < self._start_c - ABORT_FALL_C and not self._weld:
+        if not self._weld and self._fell(dt, temp_c):
             # A cold top-up, cold stones, a probe out of the water: the heat watch, which
             # cannot judge a window while the test has the heater, must have it back. (Judging
             # a weld, the test goes on: whatever it finds latches with everything off.)
             self.phase = 0
+            self._rise_ms = 0  # no verdict: an unexplained rise may ask again
             return None
         if self.phase == PULSE or self.phase == PROBE:
             if heater_was_on or self.phase == PROBE:  # the probe: time with the relay closed
@@ -405,9 +426,10 @@ class WaterLevel:
         if self._low >= 2:
             self.phase = 0
             return LOW_WATER
-        # Once is not enough: ask again, now as a suspicion (no background duty, the
-        # stronger pulse): a low bath under the hold's background went on rising and never
-        # settled for the second answer (1 L and hot stones answered 11 times a full bath's
-        # pulse, then held at 58 C with no verdict).
-        self._start(reading_c)
+        # Once is not enough: ask again, with the same pulse but no background duty: under
+        # the hold's background a low bath went on rising and never settled for the second
+        # answer (1 L and hot stones answered 11 times a full bath's pulse, then held at 58 C
+        # with no verdict). Not the stronger pulse: its coast in 1 L fired a weld check,
+        # whose judgement took the test's place and 6 minutes more.
+        self._start(reading_c, 0.0, self._rise_c)
         return None

@@ -186,6 +186,18 @@ def test_a_weld_the_probe_missed_behind_cold_stones_latches_when_its_check_fires
     # 1 L and never settled (no verdict, 58 C). The second test is now a suspicion's.
     ("water_l=5.217,stones_kg=1.407,heater_w=1430.2,mains=1.096,probe_tau_s=1.729,"
      "mixing_s=5.211", "stones"),
+    # A hot bath of 1 L cools by itself 1 C in two minutes with the heater off: counted from
+    # the test's start, that fall aborted the second test as if cold water had come in, and
+    # nothing latched in 20 minutes. A test now aborts on a fall within a minute, or below
+    # the drift it measured.
+    ("water_l=16.872,stones_kg=2.447,heater_w=1032.57,mains=0.924,probe_tau_s=6.388,"
+     "mixing_s=7.708", "topup"),
+    ("water_l=12.745,stones_kg=0.944,heater_w=1219.72,mains=0.979,probe_tau_s=2.904,"
+     "mixing_s=10.052", "stones"),
+    ("water_l=9.786,stones_kg=1.361,heater_w=1404.5,mains=1,probe_tau_s=5.361,"
+     "mixing_s=6.168", "topup"),
+    ("water_l=10.022,stones_kg=3.146,heater_w=1149.46,mains=0.986,probe_tau_s=2.701,"
+     "mixing_s=22.571", "ready"),
 ])
 def test_low_water_on_baths_of_the_family_latches_low_water(bath, moment):
     row = _envelope_run(bath, moment, "low-water")
