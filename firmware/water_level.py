@@ -322,7 +322,15 @@ class WaterLevel:
             # a welded SSR again.
             return SSR_WELDED
         if self.last_rise_c > RATIO * full_c + NOISE_C:
-            return LOW_WATER
+            # A low answer, yet neither a low bath's over the probe's span nor a weld's: a
+            # lid put back on during the pulse lifted a weld's answer 2.5 times (its probe
+            # silent). The SSR obeyed: ask again with the relay closed, as a plain test; a
+            # second low answer latches LOW_WATER, a weld rises through its settling, or
+            # fires its check again (REFIRE_S), and latches SSR_WELDED.
+            self._refire_ms = REFIRE_S * 1000
+            self._start(temp_c)
+            self._low = 1
+            return None
         self._low = 0
         self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
