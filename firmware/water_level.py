@@ -29,9 +29,10 @@ the PID: it **tests**.
   band about 0.1 C, so it is off by default (docs/safety.md, Known limits).
 - **Verdict.** LOW_WATER takes two low answers in a row: a fast climb at full power and a
   low test, or two low tests. Heat poured in just as a test's pulse shows looks low once;
-  it does not come again with the next pulse; the test that asks again is a suspicion's
-  (no background, the stronger pulse). One normal answer clears. A test that sees the
-  reading fall ``ABORT_FALL_C`` (cold stones, a cold top-up, a probe out of the water) gives
+  it does not come again with the next pulse; the test that asks again has the same pulse
+  and no background. One normal answer clears. A test that sees the reading fall
+  ``ABORT_FALL_C`` within ``ABORT_SPAN_S``, or below the drift it measured (cold stones, a
+  cold top-up, a probe out of the water; not a hot bath of 1 L cooling by itself), gives
   the heater back to the controller and its heat watch at once, without a verdict.
 - A reading that goes on rising with the heater off for longer than any heat can take to
   show (the model's lag + ``SETTLE_S``) is a welded SSR.
@@ -50,8 +51,10 @@ the PID: it **tests**.
   bend after a leak reads 0.2-0.5 C in the probe, against a pulse of 1-3 C); else a probe of half a full
   bath's answer latches SSR_WELDED. In doubt a weld: LOW_WATER's advice would close the relay
   on one again. An SSR that obeyed was not
-  welded: the fired check counts as one low answer, so a low pulse latches LOW_WATER and a
-  normal one gives the heater back (a hot top-up, stones poured in); a weld check that fires
+  welded: the fired check counts as one low answer, and a normal pulse gives the heater back
+  (a hot top-up, stones poured in); a pulse low by ``RATIO`` but not ``LOW_FIRST``, its
+  probe silent, is in doubt (a lid put back on during the pulse lifts a weld's answer) and
+  latches SSR_WELDED, the relay kept open; a weld check that fires
   again within ``REFIRE_S`` latches SSR_WELDED, since the probe's answers carry errors near
   its signal and heat poured in fires a weld check once.
 
@@ -324,13 +327,11 @@ class WaterLevel:
         if self.last_rise_c > RATIO * full_c + NOISE_C:
             # A low answer, yet neither a low bath's over the probe's span nor a weld's: a
             # lid put back on during the pulse lifted a weld's answer 2.5 times (its probe
-            # silent). The SSR obeyed: ask again with the relay closed, as a plain test; a
-            # second low answer latches LOW_WATER, a weld rises through its settling, or
-            # fires its check again (REFIRE_S), and latches SSR_WELDED.
-            self._refire_ms = REFIRE_S * 1000
-            self._start(temp_c)
-            self._low = 1
-            return None
+            # silent), and LOW_WATER's advice would close the relay on the weld. In doubt a
+            # weld, the relay kept open: asking again with it closed heated a weld past the
+            # limit (61.6 C), and a probe that left the water during the judgement answered
+            # that plain test normally and the heater ran on air (82 C).
+            return SSR_WELDED
         self._low = 0
         self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
         return None
