@@ -21,9 +21,8 @@ Each check is written down with what it needs to see and the states in which it 
   with the bath below it, cannot buy window after window of heat. Once the bath model has
   the heat-up's slope, a full-power minute that shows less than ``RAMP_SHARE`` of it holds
   too: tighter, never looser, than the fixed window.
-- Slower than its slope: full-power minutes (after the lag; a span ``NEARLY_FULL`` on
-  counts, its expected rise scaled by the heat given, so the holds' few seconds off do not
-  hide it) that show less than ``RAMP_SHARE`` of this heat-up's slope, or of the slope an **earlier heat-up** of this bath
+- Slower than its slope: full-power minutes (after the lag) that show less than
+  ``RAMP_SHARE`` of this heat-up's slope, or of the slope an **earlier heat-up** of this bath
   showed (``remember``), for ``SLOW_S`` in all, latch HEATING_WATCH. The holds above do not
   stop a probe in the air: its reading creeps on with the heater off as water's does, so
   each hold ends at once. And a probe out of the water from the very start of a heat-up
@@ -77,7 +76,6 @@ HOLD_RISE_C = 0.05
 # a probe in the air shows a quarter of the water's rise, after a fall.
 RAMP_CHECK_S = 60
 RAMP_SHARE = 0.4
-NEARLY_FULL = 0.8  # the slow minutes judge a span with the SSR on this much of it
 # ... and, slower than that or than an earlier heat-up of this bath for this long in all,
 # latches: cold stones slow a small bath's minute for less (the water regains at full power).
 SLOW_S = 60
@@ -368,23 +366,12 @@ class HeatWatch:
         over the last ``RAMP_CHECK_S``. A bath heats 0.5x an earlier heat-up's slope at worst
         (mains -10 % against +10 %, 5 kg of stones more on 3 L); the air above it, a quarter
         of the water's rise."""
-        if k <= 0.0:
-            return None
-        # Nearly full power, not all of it: the heating watch's holds, a few seconds each
-        # as a probe in the air creeps up 0.1 C, came every 130 s and kept a bath with 70 s
-        # of lag from ever being judged (a probe out after a hot top-up: 83 C, no fault).
-        # The slope expected is scaled by the heat given.
-        span_s = lag_s + RAMP_CHECK_S
-        back = int(span_s * 1000 // SAMPLE_MS)
-        if back > len(self.duties) or self._n < back:
-            return None
-        share = self.on_s(span_s) / span_s
-        if share < NEARLY_FULL:
+        if k <= 0.0 or not self.full_for(lag_s + RAMP_CHECK_S):
             return None
         rise = self.rise_c(RAMP_CHECK_S)
         if rise is None:
             return None
-        return rise < RAMP_SHARE * share * k * RAMP_CHECK_S
+        return rise < RAMP_SHARE * k * RAMP_CHECK_S
 
     def _start_hold(self, on):
         if self.holding:

@@ -293,7 +293,9 @@ class WaterLevel:
         if self._span_ms * 2 >= ABORT_SPAN_S * 1000:  # the reading 30-60 s ago, and now
             self._span_ms = 0
             self._was_c, self._then_c = self._then_c, temp_c
-        return temp_c < max(self._was_c, self._then_c) - ABORT_FALL_C
+        # ... and below where the test began: mid heat-up 1 L cools 1 C a minute into its
+        # colder stones after the climb that started the test, without anything poured in.
+        return temp_c < max(self._was_c, self._then_c) - ABORT_FALL_C and temp_c < self._start_c
 
     def _judge_weld(self, temp_c):
         early_c = self._early_c - self._base_c  # what showed over the probe's span
