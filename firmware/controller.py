@@ -398,11 +398,12 @@ class HeaterController:
                 return
         else:
             self._track_ready(dt_ms)
-            if self.watch.pour_settled():
-                self.model.restart()  # heat poured in at full power: fit the ramp after it
             if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty):
-                self.watch.learn_ramp(self.model.k_c_per_s, self.model.lag_s,
-                                      self.model.ramp_s)
+                if self.model.k_c_per_s > self.watch.ramp_k_c_s:
+                    self.watch.ramp_k_c_s = self.model.k_c_per_s
+                    self.watch.ramp_lag_s = self.model.lag_s
+                self.watch.level.learn(self.model.k_c_per_s, self.model.lag_s,
+                                       self.model.ramp_s)
                 if self._adapt:
                     # Only while at full power, so the output does not move: no bump to avoid.
                     p = self.pid

@@ -21,15 +21,13 @@ Each check is written down with what it needs to see and the states in which it 
   with the bath below it, cannot buy window after window of heat. Once the bath model has
   the heat-up's slope, a full-power minute that shows less than ``RAMP_SHARE`` of it holds
   too: tighter, never looser, than the fixed window.
-- Slower than its slope: full-power minutes (after the lag; a span ``NEARLY_FULL`` on
-  counts, its expected rise scaled by the heat given, so the holds' few seconds off do not
-  hide it; all of it on against this heat-up's slope if that was fitted across a pour) that
-  show less than ``RAMP_SHARE`` of this heat-up's slope, or of the slope an **earlier
-  heat-up** of this bath showed (``remember``), for ``SLOW_S`` in all, latch HEATING_WATCH.
-  The holds above do not stop a probe in the air: its reading creeps on with the heater off
-  as water's does, so each hold ends at once. And a probe out of the water from the very
-  start of a heat-up reads air that rises with the water, a quarter as fast: only the
-  earlier heat-up knows the bath. A bath slower than that by a long way is another bath: a person's reset forgets the
+- Slower than its slope: full-power minutes (after the lag) that show less than
+  ``RAMP_SHARE`` of this heat-up's slope, or of the slope an **earlier heat-up** of this bath
+  showed (``remember``), for ``SLOW_S`` in all, latch HEATING_WATCH. The holds above do not
+  stop a probe in the air: its reading creeps on with the heater off as water's does, so
+  each hold ends at once. And a probe out of the water from the very start of a heat-up
+  reads air that rises with the water, a quarter as fast: only the earlier heat-up knows the
+  bath. A bath slower than that by a long way is another bath: a person's reset forgets the
   old one (the controller).
 - Welded SSR: with the SSR off for at least ``WELD_MIN_OFF_MS``, the reading may rise above its
   lowest point since then only by what was already on its way (heat stored in the element, the
@@ -78,7 +76,6 @@ HOLD_RISE_C = 0.05
 # a probe in the air shows a quarter of the water's rise, after a fall.
 RAMP_CHECK_S = 60
 RAMP_SHARE = 0.4
-NEARLY_FULL = 0.8  # the slow minutes judge a span with the SSR on this much of it
 # ... and, slower than that or than an earlier heat-up of this bath for this long in all,
 # latches: cold stones slow a small bath's minute for less (the water regains at full power).
 SLOW_S = 60
@@ -95,12 +92,6 @@ WELD_WINDOW_S = 20
 WELD_TAIL_S = 30
 WELD_MAX_DUTY = 0.3
 WELD_SHARE = 0.7
-# Once this heat-up has a slope, the bath model's estimates count LEARN_DELAY_S after they were
-# made, unless heat was poured in at full power meanwhile (the slow reading rising faster than
-# the heater can make: a fit across it is the pour's); after it settles the model fits afresh. A
-# pour before any slope is the level test's to tell (a climb too fast): that slope stays
-# marked (``slope_poured``).
-LEARN_DELAY_S = 20
 MODEL_SPAN_S = 200  # the history kept for the model checks: the water level fit (120 s) behind a lag of up to 80 s
 
 
@@ -154,15 +145,6 @@ class HeatWatch:
         self._regain_c = None  # an episode is open until the reading is back at this
         self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
         self.level = WaterLevel(self.level_test_s)  # low water, against the heat-up's slope
-        n = LEARN_DELAY_S * 1000 // SAMPLE_MS
-        # The model's latest estimate in each of the last samples, waiting to count (k 0: none).
-        self._wait_k = array("f", [0.0] * n)
-        self._wait_lag = array("f", [0.0] * n)
-        self._wait_ramp = array("f", [0.0] * n)
-        self._wait_pos = 0
-        self._pour_ms = 0  # a pour at full power is settling: no estimate counts
-        self._settled = False  # ... and has just settled: the model fits afresh
-        self.slope_poured = False  # this heat-up's slope was fitted across a pour
 
     def recalibrate(self, move):
         """A new calibration: every remembered reading becomes ``move(reading)``, so the
@@ -183,39 +165,6 @@ class HeatWatch:
             self._fast_c = move(self._fast_c)
         if self._fast_prev_c is not None:
             self._fast_prev_c = move(self._fast_prev_c)
-
-    def learn_ramp(self, k, lag_s, ramp_s):
-        """The bath model's estimate on a full-power ramp. The steepest is this heat-up's
-        slope and the water level test learns its reference from them: the first at once, the
-        rest ``LEARN_DELAY_S`` later, unless heat is poured in meanwhile."""
-        if self.ramp_k_c_s <= 0.0:
-            self._learn(k, lag_s, ramp_s)
-        elif self._pour_ms <= 0:
-            i = self._wait_pos
-            self._wait_k[i], self._wait_lag[i], self._wait_ramp[i] = k, lag_s, ramp_s
-
-    def _learn(self, k, lag_s, ramp_s):
-        if k > self.ramp_k_c_s:
-            self.ramp_k_c_s, self.ramp_lag_s = k, lag_s
-        self.level.learn(k, lag_s, ramp_s)
-
-    def pour_settled(self):
-        """True once, when heat poured in at full power has settled: the bath model must fit
-        its ramp afresh from here."""
-        settled, self._settled = self._settled, False
-        return settled
-
-    def _learn_waiting(self, poured):
-        n = len(self._wait_k)
-        if poured:
-            for i in range(n):
-                self._wait_k[i] = 0.0
-            return
-        i = (self._wait_pos + 1) % n  # the oldest: it has waited long enough
-        if self._wait_k[i] > 0.0:
-            self._learn(self._wait_k[i], self._wait_lag[i], self._wait_ramp[i])
-        self._wait_k[i] = 0.0
-        self._wait_pos = i
 
     def window_s(self):
         """The heating watch's window now: ``watch_s``, or less when the highest recent
@@ -245,11 +194,10 @@ class HeatWatch:
         if dt > SAMPLE_MS:  # a stalled loop: start watching afresh, but a stall must not end a
             # hold or an episode, nor forget the heat-up's slope
             kept = (self.holding, self._hold_ms, self._hold_low_c, self._regain_c,
-                    self._episode_c, self.ramp_k_c_s, self.ramp_lag_s, self.level,
-                    self.slope_poured)
+                    self._episode_c, self.ramp_k_c_s, self.ramp_lag_s, self.level)
             self.reset()
             (self.holding, self._hold_ms, self._hold_low_c, self._regain_c, self._episode_c,
-             self.ramp_k_c_s, self.ramp_lag_s, self.level, self.slope_poured) = kept
+             self.ramp_k_c_s, self.ramp_lag_s, self.level) = kept
             self.smooth_c = temp_c
             return None
         self.smooth_c += (temp_c - self.smooth_c) * dt / (SMOOTH_MS + dt)
@@ -324,21 +272,6 @@ class HeatWatch:
         if self._fast_prev_c is not None and (
                 temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
             self.poured = True  # faster than any heater of the range: not the bath's slope
-        if self._pour_ms > 0:
-            self._pour_ms -= SAMPLE_MS
-            self._settled = self._pour_ms <= 0
-        # On the slow reading, which a pour still lifts within seconds: on the lightly
-        # filtered one the sensor's noise passed a slow bath's threshold (0.2 C in 4 s) a
-        # few times an hour, and each time the model started again.
-        poured = self._n > 2 and self.duties[(self.pos - 1) % size] >= FULL_DUTY and \
-            self.smooth_c - self.temps[(self.pos - 3) % size] > \
-            self._step_rate_c_s() * 2 * SAMPLE_MS / 1000.0
-        if poured:
-            if self.ramp_k_c_s > 0.0:
-                self._pour_ms = STEP_SETTLE_MS
-            else:
-                self.slope_poured = True
-        self._learn_waiting(poured)
         self._fast_prev_c, self._fast_c = self._fast_c, temp_c
         if self._fresh < 1 << 30:
             self._fresh += 1
@@ -411,11 +344,7 @@ class HeatWatch:
         """Minutes at full power slower than this heat-up's slope or an earlier one's, for
         ``SLOW_S`` in all, latch. The holds between them do not count, nor clear: in the air
         the reading creeps on with the heater off, and each hold would end at once."""
-        # This heat-up's slope, fitted across a pour before it had one, may be the pour's as
-        # much as the heater's (2 L at 50 C poured 70 s into the reference bath's heat-up read
-        # 0.137 C/s for its 0.032, and the watch held that healthy heat-up every two minutes):
-        # it judges only spans at full power throughout, which those holds break.
-        own = self._slower_than(self.ramp_k_c_s, self.ramp_lag_s, self.slope_poured)
+        own = self._slower_than(self.ramp_k_c_s, self.ramp_lag_s)
         old = None
         if self._full_ms < REMEMBERED_FOR_S * 1000:
             old = self._slower_than(self.remembered_k_c_s, self.remembered_lag_s)
@@ -431,29 +360,18 @@ class HeatWatch:
             self._slow_ms = 0  # the bath took the heat, or the PID holds the heater back
         return None
 
-    def _slower_than(self, k, lag_s, full=False):
+    def _slower_than(self, k, lag_s):
         """None if it cannot tell (no slope, not at full power for ``lag_s`` and
-        ``RAMP_CHECK_S``: ``NEARLY_FULL`` of it, or all of it if ``full``); else whether the
-        reading rose less than ``RAMP_SHARE`` of ``k`` over the last ``RAMP_CHECK_S``. A bath
-        heats 0.5x an earlier heat-up's slope at worst (mains -10 % against +10 %, 5 kg of
-        stones more on 3 L); the air above it, a quarter of the water's rise."""
-        if k <= 0.0:
-            return None
-        # Nearly full power, not all of it: the heating watch's holds, a few seconds each
-        # as a probe in the air creeps up 0.1 C, came every 130 s and kept a bath with 70 s
-        # of lag from ever being judged (a probe out after a hot top-up: 83 C, no fault).
-        # The slope expected is scaled by the heat given.
-        span_s = lag_s + RAMP_CHECK_S
-        back = int(span_s * 1000 // SAMPLE_MS)
-        if back > len(self.duties) or self._n < back:
-            return None
-        share = self.on_s(span_s) / span_s
-        if share < NEARLY_FULL or full and not self.full_for(span_s):
+        ``RAMP_CHECK_S``); else whether the reading rose less than ``RAMP_SHARE`` of ``k``
+        over the last ``RAMP_CHECK_S``. A bath heats 0.5x an earlier heat-up's slope at worst
+        (mains -10 % against +10 %, 5 kg of stones more on 3 L); the air above it, a quarter
+        of the water's rise."""
+        if k <= 0.0 or not self.full_for(lag_s + RAMP_CHECK_S):
             return None
         rise = self.rise_c(RAMP_CHECK_S)
         if rise is None:
             return None
-        return rise < RAMP_SHARE * share * k * RAMP_CHECK_S
+        return rise < RAMP_SHARE * k * RAMP_CHECK_S
 
     def _start_hold(self, on):
         if self.holding:
