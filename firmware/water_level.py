@@ -31,9 +31,9 @@ the PID: it **tests**.
   low test, or two low tests. Heat poured in just as a test's pulse shows looks low once;
   it does not come again with the next pulse; the test that asks again has the same pulse
   and no background. One normal answer clears. A test that sees the reading fall
-  ``ABORT_FALL_C`` within ``ABORT_SPAN_S``, or below the drift it measured (cold stones, a
-  cold top-up, a probe out of the water; not a hot bath of 1 L cooling by itself), gives
-  the heater back to the controller and its heat watch at once, without a verdict.
+  ``ABORT_FALL_C`` within ``ABORT_SPAN_S`` to below where it began, or below the drift it
+  measured (cold stones, a cold top-up, a probe out of the water; not a hot bath of 1 L
+  cooling by itself), gives the heater back to the controller and its heat watch at once, without a verdict.
 - A reading that goes on rising with the heater off for longer than any heat can take to
   show (the model's lag + ``SETTLE_S``) is a welded SSR.
 - **A weld, low water or heat poured in?** A bath with little water also coasts too far

@@ -24,7 +24,6 @@ EVERY_MIN = 10
 def _envelope_run(bath, moment, fault, seed=0):
     """One run of the fault matrix (``stoneheat sim faults``) on a bath of the family."""
     from stoneheat.sim import fault_envelope as fe
-    from stoneheat.sim.family import parse_bath
 
     spec = [s for s in fe.single_specs() if s[0] == fault][0]
     return fe.one_run((parse_bath(bath), moment, spec, None, seed))
