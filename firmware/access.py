@@ -3,8 +3,13 @@
 The PIN is kept as a random salt and an iterated SHA-256 of salt and PIN, never as itself. An
 unlock lasts ``UNLOCK_MS`` after the last technician command, then the console locks again by
 itself; ``lock`` ends it at once. Five wrong PINs in a row refuse every unlock for
-``LOCKOUT_MS``, so guessing takes days. A heater that has never had a PIN set takes
-``FACTORY_PIN`` and says so in ``info`` until a technician sets one.
+``LOCKOUT_MS``, so guessing takes days. The count of wrong PINs in a row is kept on the flash
+with the PIN (the console stores ``wrong`` whenever it changes), so a restart neither resets it
+nor ends a lockout: a heater that boots with five or more starts a fresh lockout. A heater that
+has never had a PIN set takes ``FACTORY_PIN`` and says so in ``info`` until a technician sets one.
+
+Times are the controller's uptime in milliseconds (``HeaterController.uptime_ms``), which never
+wraps: an unlock left to expire stays expired however long the heater runs.
 
 Nothing here can lift a compiled ceiling: an unlocked console still goes through the settings'
 bounds and ``limits.py``.
@@ -15,7 +20,6 @@ import os
 from binascii import hexlify
 
 from .errors import CommandError
-from .ticks import ticks_add, ticks_diff
 
 FACTORY_PIN = "0000"
 UNLOCK_MS = 10 * 60 * 1000
@@ -53,42 +57,52 @@ def _same(a, b):
 
 
 class Access:
-    def __init__(self, record=None):
-        """``record``: the stored ``{"salt", "hash"}``, or None for the factory PIN."""
+    def __init__(self, record=None, wrong=0, now_ms=0):
+        """``record``: the stored ``{"salt", "hash"}``, or None for the factory PIN; ``wrong``:
+        the stored count of wrong PINs in a row (a lockout at ``now_ms`` if it had begun)."""
         self.record = record
-        self._until_ms = None  # unlocked until this tick count
-        self._wrong = 0
-        self._lockout_from_ms = None
+        self._until_ms = None  # unlocked until this uptime
+        self.wrong = wrong
+        self._lockout_until_ms = None
+        if wrong >= TRIES_BEFORE_LOCKOUT:
+            self._lockout_until_ms = now_ms + LOCKOUT_MS
         self.failures = 0
+        self.refused = 0  # unlocks refused during a lockout (the PIN was not tried)
 
     def factory_pin(self):
         return self.record is None
 
     def unlocked(self, now_ms):
-        return self._until_ms is not None and _before(now_ms, self._until_ms)
+        return self._until_ms is not None and now_ms < self._until_ms
+
+    def locked_out(self, now_ms):
+        return self._lockout_until_ms is not None and now_ms < self._lockout_until_ms
 
     def unlock(self, pin, now_ms):
-        if self._lockout_from_ms is not None:
-            if ticks_diff(now_ms, self._lockout_from_ms) < LOCKOUT_MS:
-                raise CommandError(LOCKED_OUT, "too many wrong PINs: try again in %d s" % (
-                    (LOCKOUT_MS - ticks_diff(now_ms, self._lockout_from_ms)) // 1000 + 1))
-            self._lockout_from_ms = None
-            self._wrong = 0
+        """Unlock, or raise ``CommandError``: WRONG_PIN, LOCKED_OUT for the fifth wrong PIN in
+        a row, and LOCKED_OUT during a lockout, when the PIN is not even compared."""
+        if self.locked_out(now_ms):
+            self.refused += 1
+            raise CommandError(LOCKED_OUT, "too many wrong PINs: try again in %d s" % (
+                (self._lockout_until_ms - now_ms) // 1000 + 1))
+        if self._lockout_until_ms is not None:  # a lockout over: five more tries
+            self._lockout_until_ms = None
+            self.wrong = 0
         if self.record is None:
             ok = _same(pin, FACTORY_PIN)
         else:
             ok = _same(pin_hash(self.record["salt"], pin), self.record["hash"])
         if not ok:
-            self._wrong += 1
+            self.wrong += 1
             self.failures += 1
             self._until_ms = None
-            if self._wrong >= TRIES_BEFORE_LOCKOUT:
-                self._lockout_from_ms = now_ms
+            if self.wrong >= TRIES_BEFORE_LOCKOUT:
+                self._lockout_until_ms = now_ms + LOCKOUT_MS
                 raise CommandError(LOCKED_OUT, "wrong PIN, %d in a row: unlock refused for %d s"
-                                   % (self._wrong, LOCKOUT_MS // 1000))
+                                   % (self.wrong, LOCKOUT_MS // 1000))
             raise CommandError(WRONG_PIN, "wrong PIN; nothing was changed")
-        self._wrong = 0
-        self._until_ms = ticks_add(now_ms, UNLOCK_MS)
+        self.wrong = 0
+        self._until_ms = now_ms + UNLOCK_MS
 
     def lock(self):
         self._until_ms = None
@@ -98,11 +112,7 @@ class Access:
         if not self.unlocked(now_ms):
             raise CommandError(LOCKED, "%s is a technician command: unlock with the PIN first"
                                % what)
-        self._until_ms = ticks_add(now_ms, UNLOCK_MS)
+        self._until_ms = now_ms + UNLOCK_MS
 
     def remaining_s(self, now_ms):
-        return ticks_diff(self._until_ms, now_ms) // 1000 if self.unlocked(now_ms) else 0
-
-
-def _before(now_ms, until_ms):
-    return ticks_diff(until_ms, now_ms) > 0
+        return (self._until_ms - now_ms) // 1000 if self.unlocked(now_ms) else 0

@@ -15,6 +15,8 @@ import os
 from .protocol import crc16, is_printable_ascii
 
 FORMAT_VERSION = 1
+FILE_MAX = 8192  # bytes: the full event log is about 4 KB; anything longer is not ours
+_DIRECTORY = 0x4000  # S_IFDIR in os.stat's mode (MicroPython has no stat module)
 
 # Why a file gave no data (None: it was read).
 MISSING = "MISSING"
@@ -40,18 +42,26 @@ def decode(kind, data):
         if int(header[2], 16) != crc16(body):
             return None, CORRUPT
         return json.loads(body), None
-    except (ValueError, RuntimeError):  # also nested too deep (CPython: RecursionError)
+    except Exception:  # noqa: BLE001 - not JSON, nested too deep, out of memory: not ours
         return None, CORRUPT
 
 
 def read(path, kind):
-    """``(object, None)``, or ``(None, MISSING)`` / ``(None, CORRUPT)``."""
+    """``(object, None)``, or ``(None, MISSING)`` / ``(None, CORRUPT)``. Whatever is at
+    ``path`` (a directory, a huge file, one that cannot be read) gives one of these, never an
+    exception: the heater must come up with its defaults and say why."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        st = os.stat(path)
     except OSError:
         return None, MISSING
-    return decode(kind, data)
+    if st[0] & _DIRECTORY or st[6] > FILE_MAX:
+        return None, CORRUPT
+    try:
+        with open(path, "rb") as f:
+            data = f.read(FILE_MAX + 1)
+        return decode(kind, data)
+    except Exception:  # noqa: BLE001 - unreadable, or no memory for it: the defaults
+        return None, CORRUPT
 
 
 def write(path, kind, body_obj):

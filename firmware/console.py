@@ -14,18 +14,24 @@ import gc
 import json
 
 from . import protocol
-from .access import Access, new_pin_record
+from .access import LOCKOUT_MS, Access, new_pin_record
 from .errors import CodedError, CommandError
-from .event_log import PIN_CHANGED, UNLOCK_FAILED
+from .event_log import LOCKED_OUT, PIN_CHANGED, UNLOCK_FAILED
 from .faults import INTERNAL_ERROR
 from .settings import SETTINGS
 from .storage import Storage
-from .units import c_to_f, parse_temperature
+from .units import c_to_f, parse_count, parse_number, parse_temperature
 from .version import VERSION
 
 INPUT_HOLD = 256
 OUTPUT_HOLD = 2048
 _OVERLONG = object()  # stands for a line that was too long to keep
+# A line with an id that changes the heater, seen again within REPLAY_MS (a host's retry after
+# a lost reply, or a replayed frame), gets the reply it got the first time and is not run
+# again. The last REPLAYS such replies are kept; they are short (no history pages among them).
+REPLAYS = 4
+REPLAY_MS = 60000
+PIN_WRONG = "pin_wrong"  # the extra that keeps the count of wrong PINs in a row
 HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
 EVENTS_PAGE = 10  # events per reply, for the same reason
 
@@ -50,7 +56,8 @@ class Console:
         self.loop = loop
         self.board_name = board_name
         self.storage = storage if storage is not None else Storage(None, log=controller.events)
-        self.access = Access(self.storage.extras.get("pin"))
+        self.access = Access(self.storage.extras.get("pin"), self.storage.extras.get(PIN_WRONG, 0),
+                             controller.uptime_ms)
         self._in = b""
         self._discarding = False  # inside an overlong line: drop up to its end
         self._out = []  # reply lines (bytes) not yet written
@@ -58,6 +65,7 @@ class Console:
         self._out_pos = 0  # bytes of ``_out[0]`` already written
         self.requests = 0
         self.errors = 0
+        self._replies = []  # (line, reply, uptime_ms) of the last state-changing requests
         self._commands = {
             "status": self._status, "target": self._target, "start": self._start,
             "stop": self._stop, "reset": self._reset, "config": self._config,
@@ -125,7 +133,9 @@ class Console:
                 self._discarding = False
                 self._in = buf
                 return _OVERLONG
-            if line:  # "\r\n" and blank lines are nothing to answer
+            if line and line != protocol.CANCEL:  # "\r\n", blank lines and a lone
+                # CANCEL (a host's resync) are nothing to answer; CANCEL after a half line
+                # makes that line BAD_LINE, never a command
                 self._in = buf
                 return line
 
@@ -144,6 +154,23 @@ class Console:
         request_id = protocol.request_id_of(text)
         try:
             request_id, words = protocol.parse_request(text)
+        except CodedError as e:
+            return self._error(request_id, e.code, e.message)
+        replay = request_id is not None and words[0] in protocol.STATE_CHANGING
+        if replay:
+            for i in range(len(self._replies)):
+                seen, reply, at_ms = self._replies[i]
+                if seen == line and self.ctrl.uptime_ms - at_ms < REPLAY_MS:
+                    return reply  # the same line again (a host's retry): done once, answered again
+        reply = self._execute(request_id, words)
+        if replay:
+            self._replies.append((bytes(line), reply, self.ctrl.uptime_ms))
+            if len(self._replies) > REPLAYS:
+                self._replies.pop(0)
+        return reply
+
+    def _execute(self, request_id, words):
+        try:
             command = self._commands.get(words[0])
             if command is None:
                 raise CommandError(protocol.UNKNOWN_COMMAND,
@@ -256,14 +283,15 @@ class Console:
     def _info(self, args):
         _no_args(args, "info")
         c = self.ctrl
-        now = c.now_ms()
+        now = c.uptime_ms
         info = {"firmware": VERSION, "protocol": protocol.PROTOCOL_VERSION,
                 "board": self.board_name, "sensor": c.sensor, "second_sensor": c.second_sensor,
                 "console": {"requests": self.requests, "errors": self.errors},
                 "boot": c.events.boot, "settings_loaded": self.storage.load_reason or "OK",
                 "calibration": self.storage.extras.get("cal"),
                 "pin": "factory" if self.access.factory_pin() else "set",
-                "unlocked_s": self.access.remaining_s(now)}
+                "unlocked_s": self.access.remaining_s(now),
+                "locked_out": self.access.locked_out(now)}
         if self.loop is not None:
             info["uptime_s"] = self.loop.uptime_s()
             info["loop"] = self.loop.timing()
@@ -287,17 +315,29 @@ class Console:
     # -- roles --------------------------------------------------------------------------------
 
     def _technician(self, what):
-        self.access.require(self.ctrl.now_ms(), what)
+        self.access.require(self.ctrl.uptime_ms, what)
 
     def _unlock(self, args):
         if len(args) != 1:
             raise CommandError(protocol.BAD_ARGUMENT, "usage: unlock PIN")
+        access, now = self.access, self.ctrl.uptime_ms
+        tried = not access.locked_out(now)  # refused unread during a lockout: no event
+        wrong = access.wrong
         try:
-            self.access.unlock(args[0], self.ctrl.now_ms())
-        except CodedError:
-            self.ctrl.events.add(UNLOCK_FAILED)
+            access.unlock(args[0], now)
+        except CodedError as e:
+            if tried:  # evidence of a guesser, on the flash at once (``event_log.SECURITY``)
+                self.ctrl.events.add(UNLOCK_FAILED, None, "%d in a row" % access.wrong)
+                if e.code == LOCKED_OUT:
+                    self.ctrl.events.add(LOCKED_OUT, None, "%d s" % (LOCKOUT_MS // 1000))
             raise
-        return {"unlocked_s": self.access.remaining_s(self.ctrl.now_ms())}
+        finally:
+            if access.wrong != wrong:  # a restart must not give five more tries
+                self.storage.keep(self.ctrl.settings, PIN_WRONG, access.wrong or None, True)
+            # On the flash before the reply goes out: opening the port can reset an ESP32
+            # (DTR), and a guesser who resets right after each try must not erase it.
+            self.storage.flush(now)
+        return {"unlocked_s": access.remaining_s(now)}
 
     def _lock(self, args):
         _no_args(args, "lock")
@@ -322,7 +362,7 @@ class Console:
                                "REF: the reference thermometer, both in C)")
         self._technician("calibrate")
         try:
-            numbers = [float(x) for x in args[:-1]]
+            numbers = [parse_number(x) for x in args[:-1]]
         except ValueError:
             raise CommandError(protocol.BAD_ARGUMENT, "RAW and REF are temperatures in C")
         points = [[numbers[i], numbers[i + 1]] for i in range(0, len(numbers), 2)]
@@ -382,8 +422,8 @@ def _page_args(args, name, page):
     if len(args) > 2:
         raise CommandError(protocol.BAD_ARGUMENT, "usage: %s [FROM [COUNT]]" % name)
     try:
-        first = int(args[0]) if args else 0
-        count = int(args[1]) if len(args) > 1 else page
+        first = parse_count(args[0]) if args else 0
+        count = parse_count(args[1]) if len(args) > 1 else page
     except ValueError:
         raise CommandError(protocol.BAD_ARGUMENT, "FROM and COUNT are whole numbers")
     if first < 0 or not 1 <= count <= page:

@@ -138,6 +138,10 @@ class HeaterController:
         self.last_frame = None
         self._reading_ok = False
         self._last_ms = None
+        # Milliseconds since boot, summed tick by tick: unlike a tick count it never wraps, so
+        # a deadline kept on it (an unlock, a write's rate limit) cannot go stale over months.
+        # (On a 32-bit port it becomes a long int after 12.4 days: a few bytes per tick.)
+        self.uptime_ms = 0
         self._in_band_ms = 0
         self.pid = None
         self.model = BathModel()  # identified at each heat-up
@@ -320,10 +324,6 @@ class HeaterController:
         self.health2.reset()
         self._disagree_reads = 0
 
-    def now_ms(self):
-        """The tick count of the last control tick (0 before the first)."""
-        return 0 if self._last_ms is None else self._last_ms
-
     # -- the control tick --------------------------------------------------------------------
 
     def tick(self, now_ms, frame, frame2=None):
@@ -342,6 +342,8 @@ class HeaterController:
         dt_ms = 0 if self._last_ms is None else ticks_diff(now_ms, self._last_ms)
         self._last_ms = now_ms
         self._dt_ms = dt_ms
+        if dt_ms > 0:
+            self.uptime_ms += dt_ms
         if frame is None:  # the board had no fresh frame this period
             hot_c, cj_c, code = None, None, faults.SENSOR_STALE
         else:

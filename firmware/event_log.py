@@ -6,16 +6,23 @@ has no clock of its own), a stable code, the reading in C or None, and a short n
 changed, a calibration's date, a reset cause).
 
 With a path the ring is kept in a checked file (``checked_file.py``). A fault is written at once,
-since the next thing that may happen is a pulled plug; other events wait up to
-``min_interval_ms`` so a burst of setting changes costs one write. A fault latches until a
-person resets it, so faults alone cannot wear the flash out.
+since the next thing that may happen is a pulled plug, and so is a security event (a wrong PIN,
+a lockout, a new PIN): restarting the heater must not erase the evidence of a guesser. Other
+events wait up to ``min_interval_ms`` so a burst of setting changes costs one write. A fault
+latches until a person resets it, and wrong PINs are bounded by the lockout, so neither can wear
+the flash out.
+
+A full ring drops its oldest routine event first, then its oldest wrong PIN or flash error:
+nothing but a fault can push out the record of an over-temperature.
+
+Times (``now_ms``) are the controller's uptime in milliseconds, which never wraps.
 """
 
 from . import checked_file, faults, settings_store
-from .ticks import ticks_diff
 
 KIND = "stoneheat-events"
 SIZE = 48
+COUNT_MAX = 1 << 30  # boots and sequence numbers stay small integers on a 32-bit port
 NOTE_MAX = 40
 
 BOOT = "BOOT"
@@ -23,14 +30,17 @@ SETTINGS_CHANGED = "SETTINGS_CHANGED"
 CALIBRATED = "CALIBRATED"
 PIN_CHANGED = "PIN_CHANGED"
 UNLOCK_FAILED = "UNLOCK_FAILED"
+LOCKED_OUT = "LOCKED_OUT"  # five wrong PINs in a row: unlock refused for a while
 EVENTS_LOST = "EVENTS_CORRUPT"  # the stored log was unreadable and started anew
 FLASH_ERROR = "FLASH_ERROR"  # a write to the flash failed; it is tried again later
 TUNE_DONE = "TUNE_DONE"
 TUNE_ABORTED = "TUNE_ABORTED"
-# Events that are not faults; every other code is written to the flash at once.
-ROUTINE = (BOOT, SETTINGS_CHANGED, CALIBRATED, PIN_CHANGED, UNLOCK_FAILED, EVENTS_LOST, FLASH_ERROR,
+# Events that are not faults and may wait for the rate limit.
+ROUTINE = (BOOT, SETTINGS_CHANGED, CALIBRATED, EVENTS_LOST, FLASH_ERROR,
            TUNE_DONE, TUNE_ABORTED, faults.RESET, faults.AUTO_OFF, settings_store.MISSING,
            settings_store.CORRUPT, settings_store.INVALID, settings_store.MOVED)
+# Not faults either, but written at once like them.
+SECURITY = (PIN_CHANGED, UNLOCK_FAILED, LOCKED_OUT)
 
 
 class EventLog:
@@ -51,7 +61,11 @@ class EventLog:
         reason = None
         if self.path is not None:
             body, reason = checked_file.read(self.path, KIND)
-            if reason is None and _valid(body):
+            try:
+                valid = reason is None and _valid(body)
+            except Exception:  # noqa: BLE001 - whatever the body holds
+                valid = False
+            if valid:
                 self.events = body["events"]
                 self.boot = body["boot"]
                 self.next_seq = body["seq"]
@@ -68,13 +82,28 @@ class EventLog:
                             None if value is None else round(value, 2), str(note)[:NOTE_MAX]])
         self.next_seq += 1
         if len(self.events) > SIZE:
-            self.events.pop(0)
+            self._drop_one()
         self._dirty = True
         if code not in ROUTINE:
             self._urgent = True
+        return self.events[-1]
+
+    def _drop_one(self):
+        """The oldest event of the lowest rank goes: routine, then wrong PINs and flash errors
+        (the evidence of an attack or of a dying flash), and faults only for faults."""
+        events = self.events
+        for rank in (0, 1):
+            for i in range(len(events)):
+                if rank_of(events[i][3]) == rank:
+                    events.pop(i)
+                    return
+        events.pop(0)
 
     def allow_now(self):
         self._last_write_ms = None
+
+    def dirty(self):
+        return self._dirty
 
     def codes(self):
         return [e[3] for e in self.events]
@@ -94,16 +123,23 @@ class EventLog:
         if not self._dirty:
             return False
         if (not self._urgent and self._last_write_ms is not None
-                and ticks_diff(now_ms, self._last_write_ms) < self.min_interval_ms):
+                and now_ms - self._last_write_ms < self.min_interval_ms):
             return False
-        # Marked done first: a write that fails waits its interval before the next try.
-        self._dirty = self._urgent = False
+        # The time first: a write that fails waits its interval (``Storage`` backs off more).
         self._last_write_ms = now_ms
         if self.path is not None:
             checked_file.write(self.path, KIND, {"boot": self.boot, "seq": self.next_seq,
                                                   "events": self.events})
+        self._dirty = self._urgent = False  # only once written: a failed write is tried again
         self.writes += 1
         return True
+
+
+def rank_of(code):
+    """How hard an event is kept in a full ring: 0 routine, 1 evidence, 2 a fault."""
+    if code in SECURITY or code == FLASH_ERROR:
+        return 1
+    return 0 if code in ROUTINE else 2
 
 
 def _valid(body):
@@ -112,10 +148,22 @@ def _valid(body):
     boot, seq, events = body.get("boot"), body.get("seq"), body.get("events")
     if not (isinstance(boot, int) and isinstance(seq, int) and isinstance(events, list)):
         return False
-    if boot < 0 or seq < 0 or len(events) > SIZE:
+    if not (0 <= boot < COUNT_MAX and 0 <= seq < COUNT_MAX) or len(events) > SIZE:
         return False
+    last = -1
     for e in events:
-        if not (isinstance(e, list) and len(e) == 6 and isinstance(e[0], int) and e[0] < seq
-                and isinstance(e[3], str) and isinstance(e[5], str)):
+        if not (isinstance(e, list) and len(e) == 6 and _count(e[0]) and last < e[0] < seq
+                and _count(e[1]) and _count(e[2]) and isinstance(e[3], str)
+                and len(e[3]) <= 32 and (e[4] is None or _number(e[4]))
+                and isinstance(e[5], str) and len(e[5]) <= NOTE_MAX):
             return False
+        last = e[0]
     return True
+
+
+def _count(x):
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < COUNT_MAX
+
+
+def _number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and -1000.0 < x < 10000.0

@@ -12,7 +12,9 @@ The board is anything with these methods (the ESP32's pins, or the simulator's p
 - ``read_console(n)``: up to ``n`` bytes from the console, ``b""`` if none; never blocks;
 - ``write_console(data)``: write what fits without blocking, return how many bytes;
 - ``wait_ms(ms)``: sleep up to ``ms``, returning early when console input arrives;
-- ``tick_done()``: one tick completed (the ESP32 feeds its watchdog here).
+- ``tick_done()``: one tick completed (the ESP32 feeds its watchdog here);
+- optionally ``hold_interrupts()``: from now on a Ctrl-C on the console is a byte like any other
+  (the ESP32's ``micropython.kbd_intr(-1)``); ``run()`` calls it before the first tick.
 
 Whatever ends the loop (an exception, a Ctrl-C, ``stop()``) leaves both outputs off.
 """
@@ -46,15 +48,15 @@ class MainLoop:
         self.maintenance = False  # the loop ended for a technician's update
         self.ticks = 0
         self._next_ms = None
-        self._last_tick_ms = None
-        self._up_s = 0
-        self._up_ms = 0
         self._late = array("L", [0] * LATE_BUCKETS)
         self.late_max_ms = 0
 
     def run(self):
         """Tick and serve until ``stop()``; the outputs are off when this returns or raises."""
         try:
+            hold = getattr(self.board, "hold_interrupts", None)
+            if hold is not None:
+                hold()
             while self.running:
                 self.step()
         finally:
@@ -97,25 +99,19 @@ class MainLoop:
         board.set_outputs(ctrl.heater_on, ctrl.relay_on)
         self.history.record(now, ctrl.temp_c, ctrl.target_c, ctrl.duty, ctrl.state)
         board.tick_done()
-        if self._last_tick_ms is not None:
-            self._up_ms += ticks_diff(now, self._last_tick_ms)
-            if self._up_ms >= 1000:
-                self._up_s += self._up_ms // 1000
-                self._up_ms %= 1000
-        self._last_tick_ms = now
         self.ticks += 1
         self._late[min(late, LATE_BUCKETS - 1)] += 1
         if late > self.late_max_ms:
             self.late_max_ms = late
         self._next_ms = next_on_grid(self._next_ms, now, self.period_ms)
-        self.storage.log.uptime_s = self._up_s
+        self.storage.log.uptime_s = ctrl.uptime_ms // 1000
         if ctrl.learnt_bath is not None:  # a heat-up's slope to remember, or to forget
             learnt, ctrl.learnt_bath = ctrl.learnt_bath, None
             try:
                 self.storage.keep(ctrl.settings, "bath", learnt or None)
             except MemoryError:  # kept in memory all the same; the next heat-up stores it
                 pass
-        self.storage.flush(now)  # after the outputs are set: a slow flash delays nothing
+        self.storage.flush(ctrl.uptime_ms)  # after the outputs are set: a slow flash delays nothing
 
     def _serve_console(self):
         board, console = self.board, self.console
@@ -141,7 +137,7 @@ class MainLoop:
         return info() if info is not None else {}
 
     def uptime_s(self):
-        return self._up_s
+        return self.ctrl.uptime_ms // 1000
 
     def timing(self):
         """How late ticks came against the period's grid: what a console flood may cost."""

@@ -30,6 +30,9 @@ from .errors import CodedError
 PROTOCOL_VERSION = 1
 MAX_LINE = 160  # longest request line, in bytes, without its end of line
 MAX_ID = 999999999
+# A host starts with CANCEL and a newline: a half line left in the device's buffer then holds a
+# control character and is refused (BAD_LINE); alone on its line, CANCEL gets no reply at all.
+CANCEL = b"\x18"
 
 # Commands that change the heater's state: with an id, they need a checksum.
 STATE_CHANGING = ("target", "start", "stop", "reset", "config", "unlock", "lock", "pin",
@@ -110,7 +113,8 @@ def is_printable_ascii(data):
 def _id_value(token):
     """The request id a ``#123`` token names, or None if it names none validly."""
     digits = token[1:]
-    if token[:1] == "#" and digits.isdigit() and len(digits) <= 9 and int(digits) >= 1:
+    # One spelling of each id: #17, never #0017, so that a replayed line is the same line.
+    if token[:1] == "#" and digits.isdigit() and len(digits) <= 9 and digits[:1] != "0":
         return int(digits)
     return None
 

@@ -5,6 +5,7 @@ accepted here can lift a setpoint above 60 C or the cutoff above 65 C.
 """
 
 from .errors import SettingError
+from .units import parse_number
 from .limits import (
     CUTOFF_ABOVE_SETPOINT_C,
     CUTOFF_CEILING_C,
@@ -71,7 +72,7 @@ class Settings:
         if isinstance(value, bool):  # float(True) is 1.0: a stored true is not a number
             raise SettingError("BAD_VALUE", "%s must be a number" % name)
         try:
-            value = float(value)
+            value = parse_number(value) if isinstance(value, str) else float(value)
         except (TypeError, ValueError, OverflowError):  # 1e400 as an int overflows a float
             raise SettingError("BAD_VALUE", "%s must be a number" % name)
         low, high = SETTINGS[name][1], SETTINGS[name][2]

@@ -9,14 +9,14 @@ PIN's salted hash (``extras``)::
 Loading checks every value against the firmware's bounds (all together) and the shape of the
 extras; anything wrong gives the defaults and says why, so the heater starts safe and a
 technician is told. Writes are rate-limited to spare the flash: a change within
-``min_interval_ms`` of the last write waits in memory until ``flush`` finds it allowed.
+``min_interval_ms`` of the last write waits in memory until ``flush`` finds it allowed. Times
+(``now_ms``) are the controller's uptime in milliseconds, which never wraps.
 """
 
 from . import checked_file
 from .errors import SettingError
 from .protocol import is_printable_ascii
 from .settings import Settings, from_stored
-from .ticks import ticks_diff
 
 KIND = "stoneheat-settings"
 
@@ -51,6 +51,13 @@ def decode(data):
 
 
 def _from_body(body, reason):
+    try:
+        return _checked_body(body, reason)
+    except Exception:  # noqa: BLE001 - a 400-digit number, a value of no known type: not ours
+        return Settings(), {}, INVALID
+
+
+def _checked_body(body, reason):
     if reason is not None:
         return Settings(), {}, MISSING if reason == checked_file.MISSING else CORRUPT
     if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
@@ -65,6 +72,9 @@ def _from_body(body, reason):
             if not _valid_extra(name, body[name]):
                 return Settings(), {}, INVALID
             extras[name] = body[name]
+    wrong = body.get("pin_wrong")  # wrong PINs in a row (``console.PIN_WRONG``)
+    if isinstance(wrong, int) and not isinstance(wrong, bool) and 0 < wrong < 1000:
+        extras["pin_wrong"] = wrong
     if valid_bath(body.get("bath")):  # a remembered slope: one that is not valid is dropped
         extras["bath"] = body["bath"]
     if moved:  # kept, with the values a narrower range refused at its nearest bound
@@ -114,6 +124,7 @@ class SettingsStore:
         self.min_interval_ms = min_interval_ms
         self._last_write_ms = None
         self._pending = None
+        self._urgent = False
         self.writes = 0
 
     def load(self):
@@ -128,9 +139,11 @@ class SettingsStore:
         self.stage(settings, extras)
         return self.flush(now_ms)
 
-    def stage(self, settings, extras):
-        """Keep these to be written by the next ``flush`` that is allowed."""
+    def stage(self, settings, extras, urgent=False):
+        """Keep these to be written by the next ``flush`` that is allowed; ``urgent`` (a wrong
+        PIN's count) by the next ``flush`` whatever the rate limit."""
         self._pending = (dict(settings.values), dict(extras))
+        self._urgent = self._urgent or urgent
 
     def allow_now(self):
         self._last_write_ms = None
@@ -141,8 +154,8 @@ class SettingsStore:
     def flush(self, now_ms):
         if self._pending is None:
             return False
-        if (self._last_write_ms is not None
-                and ticks_diff(now_ms, self._last_write_ms) < self.min_interval_ms):
+        if (not self._urgent and self._last_write_ms is not None
+                and now_ms - self._last_write_ms < self.min_interval_ms):
             return False
         values, extras = self._pending
         self._last_write_ms = now_ms  # first: a write that fails waits its interval to retry
@@ -151,5 +164,6 @@ class SettingsStore:
             body.update(extras)
             checked_file.write(self.path, KIND, body)
         self._pending = None
+        self._urgent = False
         self.writes += 1
         return True

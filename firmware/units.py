@@ -1,4 +1,42 @@
-"""Temperature units: the one converter and parser that firmware and host share."""
+"""Temperature units and numbers: the one converter and parsers that firmware and host share."""
+
+_DIGITS = "0123456789"
+
+
+def _digits(s, i):
+    """The index after the run of ASCII digits that starts at ``i``."""
+    while i < len(s) and s[i] in _DIGITS:
+        i += 1
+    return i
+
+
+def parse_number(text):
+    """A decimal number in its one spelling, ``-12.5`` or ``1e-05`` (as Python's repr writes
+    one): an optional minus, digits, an optional fraction, an optional exponent. Anything else
+    raises ``ValueError``: ``5_4``, ``+5``, ``.5``, ``1.``, ``nan``, ``inf``, ``0x10``, spaces,
+    and more than 24 characters, so that a number means the same to every reader."""
+    s = str(text)
+    i = 1 if s[:1] == "-" else 0
+    j = _digits(s, i)
+    ok = j > i and len(s) <= 24
+    if ok and j < len(s) and s[j] == ".":
+        k = _digits(s, j + 1)
+        ok, j = k > j + 1, k
+    if ok and j < len(s) and s[j] in "eE":
+        k = j + 1 + (1 if s[j + 1:j + 2] in ("-", "+") else 0)
+        m = _digits(s, k)
+        ok, j = m > k, m
+    if not ok or j != len(s):
+        raise ValueError("not a number: %r (write e.g. 54.4)" % s[:24])
+    return float(s)
+
+
+def parse_count(text, most=999999999):
+    """A whole number 0 to ``most`` written as plain digits (no sign, no ``_``), or ValueError."""
+    s = str(text)
+    if not (0 < len(s) <= 9 and _digits(s, 0) == len(s)) or int(s) > most:
+        raise ValueError("not a whole number: %r" % s[:24])
+    return int(s)
 
 
 def c_to_f(c):
@@ -24,9 +62,9 @@ def parse_temperature(text, default_unit="C"):
     if unit not in ("C", "F"):
         raise ValueError("unit must be C or F")
     try:
-        value = float(s)
+        value = parse_number(s)
     except ValueError:
         raise ValueError("not a temperature: %r" % text)
-    if value != value or value in (float("inf"), float("-inf")):
+    if value != value or value in (float("inf"), float("-inf")):  # 1e999
         raise ValueError("not a temperature: %r" % text)
     return f_to_c(value) if unit == "F" else value

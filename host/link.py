@@ -17,10 +17,16 @@ BAUDRATE = 115200
 REPLY_TIMEOUT_S = 1.0
 RETRIES = 2
 LONGEST_LINE = 4096  # a reply is far shorter; a longer line is noise
+RESYNC = protocol.CANCEL + b"\n"
 
 
 class LinkError(Exception):
     """No usable answer: the port cannot be opened, or the heater does not answer."""
+
+
+class BadCommand(ValueError):
+    """A command that must not go on the line: a control character (a newline would end the
+    line and start another command), anything not printable ASCII, or too long."""
 
 
 class DeviceRefused(Exception):
@@ -52,10 +58,14 @@ class HeaterLink:
         self._resync()
 
     def _resync(self):
-        """Forget what is waiting on the line, and end any half line the device holds."""
+        """Forget what is waiting on the line, and end any half line the device holds. The
+        CAN byte (0x18) first: whatever half line sits in the device's buffer then holds a
+        control character and is refused (BAD_LINE) instead of run; a bare newline would
+        complete it, and a stray `start` would heat. Never 0x03: on a board without the
+        firmware's guard that is Ctrl-C."""
         try:
             self._serial.reset_input_buffer()
-            self._serial.write(b"\n")
+            self._serial.write(RESYNC)
         except (serial.SerialException, OSError) as e:
             raise LinkError("cannot use %s: %s" % (self.port, e))
 
@@ -72,13 +82,16 @@ class HeaterLink:
         """The reply payload (a dict) to ``command``; ``DeviceRefused`` for an error reply,
         ``LinkError`` for no answer. A lost request or reply is sent again when the command is
         one that can be repeated safely, and always when the device saw it damaged."""
+        check_command(command)
         name = command.split()[0].lower() if command.split() else ""
         attempts = 1 + (self.retries if name in protocol.IDEMPOTENT else 0)
         damaged = 0
         attempt = 0
+        # One id for every try: a device that did run it answers the same line again from
+        # its cache of replies, instead of running it twice.
+        request_id = self._take_id()
         while attempt < attempts:
             attempt += 1
-            request_id = self._take_id()
             self._write(protocol.encode_request(request_id, command))
             reply = self._await_reply(request_id)
             if reply is None:
@@ -98,6 +111,7 @@ class HeaterLink:
         raise LinkError("no answer from the heater on %s after %d tries" % (self.port, attempts))
 
     def _take_id(self):
+        """A new id for each request (a device caches the last few replies by their line)."""
         request_id = self._next_id
         self._next_id = 1 if request_id >= protocol.MAX_ID else request_id + 1
         return request_id
@@ -124,3 +138,19 @@ class HeaterLink:
             reply = protocol.parse_reply(raw.decode("ascii", "replace"), request_id)
             if reply is not None:
                 return reply
+
+
+def check_command(command):
+    """Raise ``BadCommand`` unless ``command`` can go on the line as one request: printable
+    ASCII only (a newline inside an argument would slip in a second command), and short
+    enough for the device's line with its id and checksum."""
+    data = command.encode("utf-8", "replace") if isinstance(command, str) else bytes(command)
+    if not protocol.is_printable_ascii(data):
+        bad = next(b for b in data if b < 0x20 or b > 0x7E)
+        raise BadCommand("%r holds the byte 0x%02X: only printable ASCII may go to the heater "
+                         "(write 130F, without a degree sign)" % (command[:40], bad))
+    if not data.strip():
+        raise BadCommand("an empty command")
+    if len(protocol.encode_request(protocol.MAX_ID, command)) - 1 > protocol.MAX_LINE:
+        raise BadCommand("command too long for the heater's line (%d bytes at most)"
+                         % protocol.MAX_LINE)

@@ -47,9 +47,9 @@ def _raise_interrupt(signum, frame):
 
 
 def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpython",
-                           probe_bias_c=0.0, state_dir=None):
+                           probe_bias_c=0.0, state_dir=None, uptime_ms=0):
     heater = make_heater(runtime, speed=speed, seed=seed, fault=fault, probe_bias_c=probe_bias_c,
-                         state_dir=state_dir)
+                         state_dir=state_dir, uptime_ms=uptime_ms)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         heater.first_tick()  # the first tick: the device is up before anyone is told the port

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .link import DeviceRefused, HeaterLink, LinkError
+from .link import BadCommand, DeviceRefused, HeaterLink, LinkError
 from .ports import PortError, find_heater_port
 
 # Exit codes (docs/protocol.md lists them for scripts).
@@ -114,6 +114,8 @@ def device_command(f):
             return f(session, as_json, **kwargs)
         except PortError as e:
             raise Failure(str(e), EXIT_NO_HEATER, "NO_PORT", as_json)
+        except BadCommand as e:  # refused here: nothing was sent
+            raise Failure("%s. Nothing was sent." % e, EXIT_USAGE, "BAD_INPUT", as_json)
         except LinkError as e:
             raise Failure("%s. Check the USB cable, that the heater is switched on, and the port "
                           "(`stoneheat ports`)." % e, EXIT_NO_HEATER, "NO_ANSWER", as_json)

@@ -19,7 +19,7 @@ from .sim.family import bath_family
 from .sim.faults import FAULT_KINDS, parse_fault, plain_number
 from .sim.plant import PlantParams
 from .sim.micropython_runtime import MicroPythonMissing
-from .sim.runner import CONTROLLERS, RUNTIMES, run
+from .sim.runner import CONTROLLERS, DAY_MS, RUNTIMES, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
 
 
@@ -89,6 +89,15 @@ def _resolve(scenario_name, target, bath=None):
     return scenario
 
 
+def uptime_option(f):
+    return click.option(
+        "--uptime-days", "uptime_days", type=click.FloatRange(0, 3650), default=0.0,
+        show_default=True, metavar="D",
+        help="Start the heater D days into its uptime: its uptime clock there, and its "
+             "wrapping tick counter (2**30 ms, 12.4 days) as far into its period, e.g. 6.2 "
+             "(the counter's half), 12.4 (its wrap) or 60.")(f)
+
+
 def _settings_option(ctx, param, pairs):
     """``--setting NAME=VALUE`` (repeatable) as a dict the firmware's own bounds accept."""
     values = {}
@@ -133,9 +142,10 @@ def _settings_option(ctx, param, pairs):
               help="Run the firmware with this setting (repeatable), e.g. the bath declared "
                    "at commissioning: --setting bath_water_l=6 --setting bath_stones_kg=3 "
                    "--setting bath_heater_w=1200.")
+@uptime_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath, heated_before,
-            settings, as_json):
+            settings, uptime_days, as_json):
     """Simulate SCENARIO and report how well the water was held.
 
     All figures are on the true water temperature of the simulated bath, not on what the
@@ -159,7 +169,8 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     try:
         result, trace = run(sc, controller, seed, faults=fault, record=bool(plot_path),
                             runtime=runtime, bath_memory=memory,
-                            settings=Settings(settings) if settings else None)
+                            settings=Settings(settings) if settings else None,
+                            uptime_ms=int(uptime_days * DAY_MS))
     except (ValueError, MicroPythonMissing) as e:
         raise click.UsageError(str(e))
     result["plant"] = as_dict(sc.plant)
@@ -505,8 +516,9 @@ def _where(at):
 @click.option("--state-dir", type=click.Path(file_okay=False),
               help="A folder that stands for the heater's flash: settings, PIN, calibration and "
                    "events survive a restart there (default: kept in memory only).")
+@uptime_option
 @click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
-def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, quiet):
+def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, uptime_days, quiet):
     """Run a simulated heater on a virtual serial port, until Ctrl-C.
 
     The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
@@ -523,6 +535,6 @@ def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, q
         if state_dir:
             os.makedirs(state_dir, exist_ok=True)
         serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime, probe_bias_c,
-                               state_dir)
+                               state_dir, int(uptime_days * DAY_MS))
     except MicroPythonMissing as e:
         raise click.UsageError(str(e))

@@ -11,7 +11,7 @@ import time
 from ..firmware.ticks import TICKS_PERIOD
 from .faults import element_powered, inject
 from .plant import BathPlant
-from .runner import DT_S, TICKS_START
+from .runner import DT_S, ticks_start
 from .sensor import SimulatedMax31855
 
 
@@ -40,9 +40,11 @@ class ScaledClock:
 
 
 class SimulatedBoard:
-    def __init__(self, port, clock, plant=None, chip=None, fault=()):
-        """``fault``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``."""
+    def __init__(self, port, clock, plant=None, chip=None, fault=(), uptime_ms=0):
+        """``fault``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``;
+        ``uptime_ms``: how long the board has been up (its tick counter starts there)."""
         self.port = port
+        self._ticks0 = ticks_start(uptime_ms)
         self.clock = clock
         self.plant = plant if plant is not None else BathPlant(dt_s=DT_S)
         self.chip = chip if chip is not None else SimulatedMax31855()
@@ -57,7 +59,7 @@ class SimulatedBoard:
     # -- what the main loop calls -----------------------------------------------------------
 
     def ticks_ms(self):
-        return (TICKS_START + int(self.clock.now_s() * 1000)) & (TICKS_PERIOD - 1)
+        return (self._ticks0 + int(self.clock.now_s() * 1000)) & (TICKS_PERIOD - 1)
 
     def read_frame(self):
         self._advance_plant()

@@ -47,9 +47,11 @@ class MicroPythonFirmware:
     """The firmware in a ``micropython`` process. ``tick(now_ms, frame)`` runs one control
     period, as ``HeaterController.tick`` does in process, so the runner can use either."""
 
-    def __init__(self, setup=(), heap=DEFAULT_HEAP, firmware_dir=FIRMWARE_DIR, state_dir=None):
+    def __init__(self, setup=(), heap=DEFAULT_HEAP, firmware_dir=FIRMWARE_DIR, state_dir=None,
+                 uptime_ms=0):
         """``setup``: console commands run before the loop starts (target, start, config).
-        ``state_dir``: the folder that stands for the device's flash, or None."""
+        ``state_dir``: the folder that stands for the device's flash, or None. ``uptime_ms``:
+        how long the firmware has been up already (its uptime clock starts there)."""
         interpreter = find_tool("micropython")
         if interpreter is None:
             raise MicroPythonMissing(
@@ -69,9 +71,11 @@ class MicroPythonFirmware:
         self.duty = 0.0
         self.target_c = None
         self.wait_ms = 0
+        self.rx_room = 0  # console bytes the firmware's board can take now
         self.console_out = bytearray()
         self.stopped = None
-        self._send("S %s" % (hexlify("".join(c + "\n" for c in setup).encode()).decode() or "-"))
+        self._send("S %s %d" % (hexlify("".join(c + "\n" for c in setup).encode()).decode() or "-",
+                                uptime_ms))
         words = self._receive()
         replies = b"" if words[1] == "-" else unhexlify(words[1])
         for reply in replies.decode().splitlines():
@@ -111,6 +115,7 @@ class MicroPythonFirmware:
                 self.temp_c = None if words[4] == "-" else float(words[4])
                 self.duty = float(words[5])
                 self.target_c = float(words[6])
+                self.rx_room = int(words[7])
                 return
             elif kind == "E":
                 self.stopped = words[1]

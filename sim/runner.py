@@ -25,6 +25,14 @@ DT_S = PERIOD_MS / 1000.0
 CONTROLLERS = ("firmware", "thermostat", "zn-pid")
 # The virtual tick counter starts a minute before it wraps, so every run crosses a wrap-around.
 TICKS_START = TICKS_PERIOD - 60000
+DAY_MS = 86400000
+
+
+def ticks_start(uptime_ms=0):
+    """The board's tick counter at the start of a run ``uptime_ms`` into the heater's uptime:
+    that far into its wrapping period, as ``time.ticks_ms`` would be; a run from boot starts a
+    minute before a wrap instead, so every run crosses one."""
+    return uptime_ms % TICKS_PERIOD if uptime_ms else TICKS_START
 TICKS_MASK = TICKS_PERIOD - 1
 
 _autotune_cache = {}
@@ -33,9 +41,10 @@ _autotune_cache = {}
 RUNTIMES = ("cpython", "micropython")
 
 
-def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
+def make_controller(name, scenario, seed, settings=None, runtime="cpython", uptime_ms=0):
     """A controller of the named kind, started towards the scenario's setpoint. The firmware
-    runs in process (``cpython``) or, main loop and all, in the real ``micropython``."""
+    runs in process (``cpython``) or, main loop and all, in the real ``micropython``;
+    ``uptime_ms``: how long it has been up already."""
     if runtime not in RUNTIMES:
         raise ValueError("unknown runtime %r (choose from %s)" % (runtime, ", ".join(RUNTIMES)))
     if runtime == "micropython":
@@ -44,11 +53,12 @@ def make_controller(name, scenario, seed, settings=None, runtime="cpython"):
         setup = ["target %.6fC" % scenario.setpoint_c]
         if settings is not None:
             setup += ["unlock %s" % FACTORY_PIN] + _config_lines(settings)
-        fw = MicroPythonFirmware(setup + ["start"])
+        fw = MicroPythonFirmware(setup + ["start"], uptime_ms=uptime_ms)
         fw.settings = settings if settings is not None else fw.settings
         return fw
     if name == "firmware":
         ctrl = HeaterController(settings if settings is not None else Settings())
+        ctrl.uptime_ms = uptime_ms
         ctrl.set_target_c(scenario.setpoint_c)
     elif name == "thermostat":
         ctrl = Thermostat(scenario.setpoint_c)
@@ -97,7 +107,7 @@ class Trace:
 
 
 def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0.1, faults=(),
-        glitch_rate=0.0, record=False, runtime="cpython", bath_memory=None):
+        glitch_rate=0.0, record=False, runtime="cpython", bath_memory=None, uptime_ms=0):
     """Simulate ``scenario`` under ``controller``; returns (result dict, Trace).
 
     ``faults``: ``(FaultKind, seconds)`` pairs from ``sim.faults.parse_fault``: what breaks, and
@@ -107,21 +117,25 @@ def run(scenario, controller="firmware", seed=0, settings=None, sensor_noise_c=0
     only a plot needs. ``runtime="micropython"`` runs the firmware's main loop in the real
     interpreter, in lockstep. ``bath_memory``: what an earlier heat-up of this bath left on the
     heater's flash (an earlier run's ``bath_memory``), for the firmware in this process.
+    ``uptime_ms``: the heater has been up this long when the run starts (its tick counter that
+    far into its wrapping period): what months of uptime do to the firmware's clock.
     """
-    ctrl = make_controller(controller, scenario, seed, settings, runtime)
+    ctrl = make_controller(controller, scenario, seed, settings, runtime, uptime_ms)
     if bath_memory is not None:
         if runtime != "cpython" or controller != "firmware":
             raise ValueError("bath_memory is for the firmware in this process")
         ctrl.remember_bath(bath_memory)
     try:
         return _run(scenario, controller, seed, sensor_noise_c,
-                    sorted(faults, key=lambda f: f[1]), glitch_rate, record, runtime, ctrl)
+                    sorted(faults, key=lambda f: f[1]), glitch_rate, record, runtime, ctrl,
+                    ticks_start(uptime_ms))
     finally:
         if runtime == "micropython":
             ctrl.close()
 
 
-def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, record, runtime, ctrl):
+def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, record, runtime, ctrl,
+         start_ms=TICKS_START):
     wall0 = time.perf_counter()
     plant = BathPlant(scenario.plant, DT_S)
     sensor = SimulatedMax31855(seed, noise_c=sensor_noise_c, glitch_rate=glitch_rate)
@@ -137,7 +151,7 @@ def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, reco
     on_above_cutoff = 0
     recovery_fp_s = None
     disturbance_i = None
-    now = TICKS_START
+    now = start_ms
     ev = 0
     next_event_s = events[0].t_s if events else float("inf")
     pending = list(injected)

@@ -22,13 +22,16 @@ from .sensor import SimulatedMax31855
 class _Served:
     """What both kinds share: the port, the board, a background thread for tests."""
 
-    def __init__(self, speed, seed, fault, port, probe_bias_c=0.0, state_dir=None):
+    def __init__(self, speed, seed, fault, port, probe_bias_c=0.0, state_dir=None, uptime_ms=0):
         """``probe_bias_c``: a probe that reads this much too high (calibration's job).
         ``state_dir``: the folder that stands for the device's flash (settings and events);
-        None keeps them in memory only."""
+        None keeps them in memory only. ``uptime_ms``: how long the heater has been up when
+        it starts (its clock and its wrapping tick counter start there)."""
         self.port = port if port is not None else PseudoTerminal()
+        self.uptime_ms = uptime_ms
         self.board = SimulatedBoard(self.port, ScaledClock(speed),
-                                    chip=SimulatedMax31855(seed, bias_c=probe_bias_c), fault=fault)
+                                    chip=SimulatedMax31855(seed, bias_c=probe_bias_c), fault=fault,
+                                    uptime_ms=uptime_ms)
         self.state_dir = state_dir
         if state_dir:
             os.makedirs(state_dir, exist_ok=True)
@@ -72,16 +75,17 @@ class SimulatedHeater(_Served):
     runtime = "cpython"
 
     def __init__(self, speed=1.0, seed=0, fault=None, controller=None, port=None,
-                 probe_bias_c=0.0, state_dir=None):
+                 probe_bias_c=0.0, state_dir=None, uptime_ms=0):
         """``port``: the console's port (default a new pseudo-terminal); tests wrap one to
         add line noise."""
-        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir)
+        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir, uptime_ms)
         storage = Storage(state_dir)
         settings = storage.boot("POWER_ON")
         self.controller = (controller if controller is not None
                            else HeaterController(settings, events=storage.log))
         if controller is not None:
             storage.log = controller.events
+        self.controller.uptime_ms = uptime_ms
         self.loop = MainLoop(self.board, self.controller, PERIOD_MS, board_name="sim",
                              storage=storage)
 
@@ -89,7 +93,10 @@ class SimulatedHeater(_Served):
         self.loop.step()
 
     def _run(self):
-        self.loop.run()
+        try:
+            self.loop.run()
+        finally:  # outputs off (the loop's own end), then what waited for the flash
+            self.loop.storage.flush_all(self.controller.uptime_ms)
         if self.loop.maintenance:
             self.stopped_by = "maintenance requested"
 
@@ -111,9 +118,9 @@ class MicroPythonHeater(_Served):
     runtime = "micropython"
 
     def __init__(self, speed=1.0, seed=0, fault=None, port=None, probe_bias_c=0.0,
-                 state_dir=None):
-        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir)
-        self.firmware = MicroPythonFirmware(state_dir=state_dir)
+                 state_dir=None, uptime_ms=0):
+        super().__init__(speed, seed, fault, port, probe_bias_c, state_dir, uptime_ms)
+        self.firmware = MicroPythonFirmware(state_dir=state_dir, uptime_ms=uptime_ms)
         self.running = True
         self._pending_out = b""
         self._crash = False
@@ -146,8 +153,15 @@ class MicroPythonHeater(_Served):
     def _run(self):
         try:
             while self.running:
-                self.port.wait_readable(self.firmware.wait_ms / 1000.0 / self.board.clock.speed)
-                self._step(self.port.read(256))
+                room = self.firmware.rx_room
+                # With the board's buffer full, the bytes wait in the pty (flow control)
+                # while the firmware's next wait goes by.
+                if room > 0:
+                    self.port.wait_readable(self.firmware.wait_ms / 1000.0
+                                            / self.board.clock.speed)
+                else:
+                    self.port.wait_readable(0)
+                self._step(self.port.read(min(256, room)) if room > 0 else b"")
         except FirmwareStopped as e:
             self.stopped_by = e.reason
         finally:

@@ -210,3 +210,9 @@ def test_no_heater_anywhere_is_exit_3_with_advice():
 def test_ports_lists_as_json():
     proc = run_cli("ports", "--json")
     assert proc.returncode == 0 and isinstance(json.loads(proc.stdout)["ports"], list)
+
+
+def test_an_argument_cannot_slip_a_command_onto_the_line(served):
+    r = served.cli("config", "get", "kp\nstart\n")
+    assert r.returncode == 2 and "0x0A" in r.stderr and "Nothing was sent" in r.stderr, r
+    assert json.loads(served.cli("status", "--json").stdout)["state"] == "IDLE"

@@ -1,5 +1,6 @@
 """The device console: every command, and noise that must change nothing."""
 
+import itertools
 import json
 
 import pytest
@@ -42,13 +43,18 @@ def _take_output(console):
     return out.decode()
 
 
-def _ok(console, line, request_id=7):
+_IDS = itertools.count(7)  # as a host does: a new id for every request
+
+
+def _ok(console, line, request_id=None):
+    request_id = request_id or next(_IDS)
     ok, body = protocol.parse_reply(_send(console, line, request_id), request_id)
     assert ok, body
     return json.loads(body)
 
 
-def _err(console, line, request_id=7):
+def _err(console, line, request_id=None):
+    request_id = request_id or next(_IDS)
     ok, body = protocol.parse_reply(_send(console, line, request_id), request_id)
     assert not ok, body
     return body[0]
@@ -118,11 +124,28 @@ def test_config_get_and_set_within_bounds_all_or_nothing():
     assert _ok(c, "config set kp 0.8 ti_s 1200")["values"] == {"kp": 0.8, "ti_s": 1200.0}
     before = _snapshot(c.ctrl)
     assert _err(c, "config set kp 0.9 cutoff_c 70") == "OUT_OF_RANGE"  # ceiling 65
-    assert _err(c, "config set kp nan") == "OUT_OF_RANGE"
+    for spelling in ("nan", "inf", "1_0", "+1", ".5", "1.", "0x1", "1e", "--1"):
+        assert _err(c, "config set kp %s" % spelling) == "BAD_VALUE", spelling
+    assert _err(c, "config set kp 1e400") == "OUT_OF_RANGE"
     assert _err(c, "config set wattage 2000") == "UNKNOWN_SETTING"
     assert _err(c, "config set kp") == protocol.BAD_ARGUMENT
     assert _err(c, "config get nosuch") == "UNKNOWN_SETTING"
     assert _snapshot(c.ctrl) == before
+
+
+def test_numbers_and_ids_have_one_spelling():
+    """A number or an id that one reader would take and another refuse (or read otherwise)
+    is refused: 5_4 is not 54, #0001 is not #1."""
+    c = _console()
+    for spelling in ("5_4", "+54", "54.", ".54e2", "0x36", "nan", "inf", "1e999"):
+        assert _err(c, "target %sC" % spelling) == "BAD_VALUE", spelling
+    for line in ("#0001 ping", "#01 status", "#1_0 ping", "#0 ping"):
+        assert c.handle_line(line.encode()).split()[:2] == ["err", protocol.BAD_ID], line
+    for args in ("+1", "1_0", "-1", "01x", "9999999999"):
+        assert _err(c, "events %s" % args) == protocol.BAD_ARGUMENT, args
+    assert _ok(c, "target 54C")["target_c"] == 54.0 and _ok(c, "target 1.3e2F")
+    assert _ok(c, "events 0 10") is not None
+    assert c.handle_line(b"#10 ping").startswith("#10 ok")
 
 
 def test_history_pages_by_sequence_number():

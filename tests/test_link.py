@@ -123,3 +123,54 @@ def test_history_reply_lines_stay_short():
         assert len(page["samples"]) == 30
         assert len(json.dumps(page)) < 1500
         assert page["samples"][0][0] == page["oldest"]
+
+
+@pytest.mark.parametrize("half", [b"start", b"#77 start*0000", b"targ"])
+def test_a_half_line_left_on_the_device_is_refused_never_completed(half):
+    """The host's resync cancels it: a stray `start` in the device's buffer must not heat."""
+    with SimulatedHeater() as heater:
+        with serial.Serial(heater.path, timeout=1) as s:
+            s.write(half)  # a program died mid-request
+        with HeaterLink(heater.path) as link:
+            assert link.request("status")["state"] == "IDLE"
+        assert heater.controller.state == "IDLE"
+
+
+@pytest.mark.parametrize("command", ["config get kp\nstart", "status\r", "ping\x03",
+                                     "target 130\u00b0F", "x" * 200, " "])
+def test_a_command_with_control_characters_never_goes_on_the_line(command):
+    from stoneheat.link import BadCommand
+
+    port = NoisyPort()
+    with SimulatedHeater(port=port) as heater, HeaterLink(heater.path) as link:
+        assert link.request("ping") == {"pong": True}  # the resync and all read by now
+        sent_before = b"".join(port.requests)
+        with pytest.raises(BadCommand):
+            link.request(command)
+        time.sleep(0.1)
+        assert b"".join(port.requests) == sent_before  # nothing at all was sent
+        assert heater.controller.state == "IDLE"
+
+
+def test_a_replayed_line_is_answered_again_not_run_twice():
+    with SimulatedHeater() as heater:
+        line = protocol.encode_request(4242, "unlock 9999")
+        with serial.Serial(heater.path, timeout=2) as s:
+            s.write(line)
+            first = s.readline()
+            s.write(line)  # a retry after a lost reply, or a replayed frame
+            second = s.readline()
+            s.write(protocol.encode_request(4243, "unlock 9999"))  # a new request: run
+            third = s.readline()
+        assert first == second and b"WRONG_PIN" in first and b"WRONG_PIN" in third
+        assert heater.loop.console.access.failures == 2
+        assert heater.loop.storage.log.codes().count("UNLOCK_FAILED") == 2
+
+
+def test_a_retry_reuses_its_id_so_a_lost_reply_to_start_starts_once():
+    port = NoisyPort(drop=1)
+    with SimulatedHeater(port=port) as heater, HeaterLink(heater.path, timeout_s=0.3) as link:
+        assert link.request("start")["state"] == "HEATING"
+        lines = b"".join(port.requests).split(b"\n")
+        starts = [line for line in lines if b"start" in line]
+        assert len(starts) == 2 and starts[0] == starts[1]  # the same line, the same id

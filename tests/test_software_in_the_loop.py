@@ -47,16 +47,58 @@ def _heating(heater):
         time.sleep(0.01)
 
 
-def test_ctrl_c_on_the_console_leaves_the_heater_off():
+def _read_lines(line, count):
+    got = []
+    while len(got) < count:
+        raw = line.readline()
+        assert raw.endswith(b"\n"), "no answer from the firmware: %r" % got
+        got.append(raw.decode("ascii", "replace"))
+    return got
+
+
+def test_ctrl_c_on_the_console_is_a_byte_that_gets_bad_line():
+    """The board stands in for the ESP32's USB console, which raises KeyboardInterrupt for a
+    0x03 until the firmware holds interrupts; the firmware holds them before its first tick."""
     heater = MicroPythonHeater(speed=20).start_thread()
     try:
         _heating(heater)
-        with serial.Serial(heater.path) as line:
+        with serial.Serial(heater.path, timeout=10) as line:
             line.write(b"\r\x03\x03")  # what mpremote sends to interrupt a program
-        heater.join(timeout=20)
-        assert heater.stopped_by == "KeyboardInterrupt"
-        assert not heater.board.ssr_on and not heater.board.relay_on
-        assert heater.firmware.proc.returncode == 0
+            line.write(b"\n\x03\nsta\x03tus\n")  # alone on a line, inside one
+            replies = _read_lines(line, 3)
+        assert [r.split()[:2] for r in replies] == [["err", "BAD_LINE"]] * 3, replies
+        with HeaterLink(heater.path) as link:
+            assert link.request("status")["state"] == "HEATING"
+        assert heater.stopped_by is None and heater.board.ssr_on
+    finally:
+        heater.stop()
+    assert heater.stopped_by is None  # stopped by the test, not by a byte
+
+
+def test_a_megabyte_of_noise_with_ctrl_c_in_it_stops_nothing():
+    """Also the simulated board's bounded console buffer: the noise flows at the pace the
+    firmware reads it, as over USB, instead of piling up in the interpreter's heap."""
+    import random
+    import threading
+
+    noise = bytearray(random.Random(0).randbytes(1 << 20))
+    noise[1000::4096] = b"\x03" * len(noise[1000::4096])
+    heater = MicroPythonHeater(speed=20).start_thread()
+    try:
+        _heating(heater)
+        with serial.Serial(heater.path, timeout=0.2) as line:
+            drained = []
+            writer = threading.Thread(target=line.write, args=(bytes(noise) + b"\n",))
+            writer.start()
+            while writer.is_alive():
+                drained.append(len(line.read(65536)))
+                assert heater.stopped_by is None, heater.stopped_by
+            writer.join()
+        with HeaterLink(heater.path) as link:
+            status = link.request("status")
+            assert status["state"] in ("HEATING", "READY") and status["fault"] is None
+            assert link.request("info")["console"]["errors"] > 100  # the noise was answered
+        assert sum(drained) > 0 and heater.stopped_by is None
     finally:
         heater.stop()
 

@@ -3,9 +3,11 @@
 # whatever happened before the reset. The pins are those of board.json when it can be read,
 # and the reference wiring's (26 and 27) otherwise; both are pulled down in hardware too.
 import machine
+import micropython
 
 machine.Pin(26, machine.Pin.OUT, value=0)
 machine.Pin(27, machine.Pin.OUT, value=0)
+micropython.kbd_intr(-1)  # a Ctrl-C must not stop this script or main.py half way (main.py)
 try:
     import json
 
