@@ -26,10 +26,10 @@ from .version import VERSION
 INPUT_HOLD = 256
 OUTPUT_HOLD = 2048
 _OVERLONG = object()  # stands for a line that was too long to keep
-# A line with an id that changes the heater, seen again within REPLAY_MS (a host's retry after
-# a lost reply, or a replayed frame), gets the reply it got the first time and is not run
-# again. The last REPLAYS such replies are kept; they are short (no history pages among them).
-REPLAYS = 4
+# A line with an id that changes the heater, seen again next (a host's retry after a lost
+# reply) within REPLAY_MS, gets the reply it got the first time and is not run again. Only the
+# last such line is kept, and any other line forgets it: a `stop` sent again after a `start`
+# runs again, whatever its id.
 REPLAY_MS = 60000
 PIN_WRONG = "pin_wrong"  # the extra that keeps the count of wrong PINs in a row
 HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
@@ -65,7 +65,7 @@ class Console:
         self._out_pos = 0  # bytes of ``_out[0]`` already written
         self.requests = 0
         self.errors = 0
-        self._replies = []  # (line, reply, uptime_ms) of the last state-changing requests
+        self._last = None  # (line, reply, uptime_ms) of the last request, if it changed something
         self._commands = {
             "status": self._status, "target": self._target, "start": self._start,
             "stop": self._stop, "reset": self._reset, "config": self._config,
@@ -91,7 +91,11 @@ class Console:
             line = self._next_line()
             if line is None:
                 return
-            reply = self.handle_line(line)
+            try:
+                reply = self.handle_line(line)
+            except MemoryError:  # not even an error reply fitted: the line is dropped
+                reply = None
+                self.errors += 1
             if reply is not None:
                 data = reply.encode()
                 self._out.append(data)
@@ -156,17 +160,15 @@ class Console:
             request_id, words = protocol.parse_request(text)
         except CodedError as e:
             return self._error(request_id, e.code, e.message)
-        replay = request_id is not None and words[0] in protocol.STATE_CHANGING
-        if replay:
-            for i in range(len(self._replies)):
-                seen, reply, at_ms = self._replies[i]
-                if seen == line and self.ctrl.uptime_ms - at_ms < REPLAY_MS:
-                    return reply  # the same line again (a host's retry): done once, answered again
+        replay = request_id is not None and _changes(words)
+        last, self._last = self._last, None  # any other line ends the chance of a retry
+        if replay and last is not None and last[0] == line and \
+                self.ctrl.uptime_ms - last[2] < REPLAY_MS:
+            self._last = last
+            return last[1]  # the same line again (a host's retry): done once, answered again
         reply = self._execute(request_id, words)
         if replay:
-            self._replies.append((bytes(line), reply, self.ctrl.uptime_ms))
-            if len(self._replies) > REPLAYS:
-                self._replies.pop(0)
+            self._last = (bytes(line), reply, self.ctrl.uptime_ms)
         return reply
 
     def _execute(self, request_id, words):
@@ -176,11 +178,15 @@ class Console:
                 raise CommandError(protocol.UNKNOWN_COMMAND,
                                    "unknown command %r; try help" % words[0][:20])
             payload = command(words[1:])
+            return protocol.encode_ok(request_id, json.dumps(payload))
         except CodedError as e:
             return self._error(request_id, e.code, e.message)
+        except MemoryError:  # the reply did not fit the heap: say so, the loop goes on
+            payload = None
+            gc.collect()
+            return self._error(request_id, INTERNAL_ERROR, "out of memory: ask again")
         except Exception as e:  # noqa: BLE001 - a bug in a command must not stop the console
             return self._error(request_id, INTERNAL_ERROR, "command failed: %r" % (e,))
-        return protocol.encode_ok(request_id, json.dumps(payload))
 
     def _error(self, request_id, code, message):
         self.errors += 1
@@ -416,6 +422,21 @@ class Console:
 
     def _help(self, args):
         return {"commands": HELP}
+
+
+def _changes(words):
+    """Whether a request changes the heater (the read forms of target, config and autotune
+    do not, and are never answered from the replay cache)."""
+    name, rest = words[0], words[1:]
+    if name not in protocol.STATE_CHANGING:
+        return False
+    if name == "target":
+        return bool(rest)
+    if name == "config":
+        return not rest or rest[0].lower() != "get"
+    if name == "autotune":
+        return bool(rest) and rest[0].lower() != "status"
+    return True
 
 
 def _page_args(args, name, page):

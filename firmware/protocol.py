@@ -89,10 +89,11 @@ def _split_checksum(line):
     star = line.rfind("*")
     if star < 0 or len(line) - star != 5:
         return line, None
-    try:
-        sent = int(line[star + 1:], 16)
-    except ValueError:
-        return line, None
+    digits = line[star + 1:]
+    for ch in digits:  # one spelling: four upper-case hex digits, as the sender writes them
+        if ch not in "0123456789ABCDEF":
+            return line, None
+    sent = int(digits, 16)
     body = line[:star]
     return body, sent == crc16(body)
 

@@ -12,17 +12,18 @@ def _digits(s, i):
 
 def parse_number(text):
     """A decimal number in its one spelling, ``-12.5`` or ``1e-05`` (as Python's repr writes
-    one): an optional minus, digits, an optional fraction, an optional exponent. Anything else
-    raises ``ValueError``: ``5_4``, ``+5``, ``.5``, ``1.``, ``nan``, ``inf``, ``0x10``, spaces,
-    and more than 24 characters, so that a number means the same to every reader."""
+    one): an optional minus, digits without a leading zero, an optional fraction, an optional
+    ``e`` exponent. Anything else raises ``ValueError``: ``5_4``, ``+5``, ``.5``, ``1.``,
+    ``0054``, ``5.4E1``, ``nan``, ``inf``, ``0x10``, spaces, and more than 24 characters, so
+    that a number means the same to every reader."""
     s = str(text)
     i = 1 if s[:1] == "-" else 0
     j = _digits(s, i)
-    ok = j > i and len(s) <= 24
+    ok = j > i and len(s) <= 24 and (j - i == 1 or s[i] != "0")  # 0054 is not a spelling
     if ok and j < len(s) and s[j] == ".":
         k = _digits(s, j + 1)
         ok, j = k > j + 1, k
-    if ok and j < len(s) and s[j] in "eE":
+    if ok and j < len(s) and s[j] == "e":
         k = j + 1 + (1 if s[j + 1:j + 2] in ("-", "+") else 0)
         m = _digits(s, k)
         ok, j = m > k, m
@@ -52,10 +53,10 @@ def parse_temperature(text, default_unit="C"):
 
     Raises ``ValueError`` for anything else, NaN and infinities included.
     """
-    s = str(text).strip().upper()
+    s = str(text).strip()
     unit = default_unit.upper()
-    if s[-1:] in ("C", "F"):
-        unit = s[-1]
+    if s[-1:].upper() in ("C", "F"):
+        unit = s[-1].upper()
         s = s[:-1].rstrip()
         if s[-1:] == "\u00b0":
             s = s[:-1]

@@ -291,7 +291,9 @@ def _describe_info(reply):
                                       if cal else "none (the probe's reading as it comes)"))
     lines.append("technician PIN: %s%s" % (
         "the factory PIN, change it with `stoneheat pin`" if reply.get("pin") == "factory"
-        else "set", "; unlocked for %d s" % reply["unlocked_s"] if reply.get("unlocked_s") else ""))
+        else "set", "; unlocked for %d s" % reply["unlocked_s"] if reply.get("unlocked_s")
+        else "; LOCKED OUT after 5 wrong PINs in a row (unlock refused for up to 5 minutes)"
+        if reply.get("locked_out") else ""))
     loop = reply.get("loop")
     if loop:
         lines.append("control loop: %d ticks of %d ms, late by %s ms typically, %s ms at p99, "

@@ -147,8 +147,9 @@ def check_command(command):
     data = command.encode("utf-8", "replace") if isinstance(command, str) else bytes(command)
     if not protocol.is_printable_ascii(data):
         bad = next(b for b in data if b < 0x20 or b > 0x7E)
-        raise BadCommand("%r holds the byte 0x%02X: only printable ASCII may go to the heater "
-                         "(write 130F, without a degree sign)" % (command[:40], bad))
+        raise BadCommand("%r holds the byte 0x%02X: only printable ASCII may go to the heater%s"
+                         % (command[:40], bad, " (write 130F, without a degree sign)"
+                            if bad > 0x7E else ", on one line"))
     if not data.strip():
         raise BadCommand("an empty command")
     if len(protocol.encode_request(protocol.MAX_ID, command)) - 1 > protocol.MAX_LINE:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .link import BadCommand, DeviceRefused, HeaterLink, LinkError
+from .link import BadCommand, DeviceRefused, HeaterLink, LinkError, check_command
 from .ports import PortError, find_heater_port
 
 # Exit codes (docs/protocol.md lists them for scripts).
@@ -64,6 +64,7 @@ class Session:
         self._link = None
 
     def ask(self, command):
+        check_command(command)  # before a port is even opened: bad input is not a cable fault
         if self._link is None:
             port = self.port if self.port else find_heater_port()
             self._link = HeaterLink(port)

@@ -89,11 +89,18 @@ def _resolve(scenario_name, target, bath=None):
     return scenario
 
 
+def _finite(ctx, param, value):
+    if value is not None and value != value:  # FloatRange lets NaN through
+        raise click.BadParameter("must be a number, not NaN")
+    return value
+
+
 def uptime_option(f):
     return click.option(
         "--uptime-days", "uptime_days", type=click.FloatRange(0, 3650), default=0.0,
-        show_default=True, metavar="D",
-        help="Start the heater D days into its uptime: its uptime clock there, and its "
+        show_default=True, metavar="D", callback=_finite,
+        help="Start the heater D days into its uptime, to see that unlock, lockout and flash "
+             "timings survive months of running: its uptime clock starts there, and its "
              "wrapping tick counter (2**30 ms, 12.4 days) as far into its period, e.g. 6.2 "
              "(the counter's half), 12.4 (its wrap) or 60.")(f)
 
@@ -498,6 +505,7 @@ def _where(at):
 
 @sim.command("serve")
 @click.option("--speed", type=click.FloatRange(0.1, 1000), default=1.0, show_default=True,
+              callback=_finite,
               help="How many times faster than real time the simulated clock runs "
                    "(60: a minute of heating every second).")
 @click.option("--port-file", type=click.Path(dir_okay=False, writable=True),

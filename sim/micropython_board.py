@@ -114,9 +114,9 @@ def main():
     storage = Storage(sys.argv[3] if len(sys.argv) > 3 else None)
     ctrl = HeaterController(storage.boot("POWER_ON"), events=storage.log)
     board.ctrl = ctrl
-    loop = MainLoop(board, ctrl, board_name="micropython-sim", storage=storage)
     setup = board.setup()
-    ctrl.uptime_ms = board.uptime_ms
+    ctrl.uptime_ms = board.uptime_ms  # first: the console's lockout starts from it
+    loop = MainLoop(board, ctrl, board_name="micropython-sim", storage=storage)
     if setup:
         loop.console.feed(setup)
         loop.console.service(100)

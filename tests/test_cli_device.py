@@ -216,3 +216,16 @@ def test_an_argument_cannot_slip_a_command_onto_the_line(served):
     r = served.cli("config", "get", "kp\nstart\n")
     assert r.returncode == 2 and "0x0A" in r.stderr and "Nothing was sent" in r.stderr, r
     assert json.loads(served.cli("status", "--json").stdout)["state"] == "IDLE"
+
+
+def test_info_says_when_the_pin_is_locked_out(served):
+    for _ in range(5):
+        served.cli("unlock", env={"STONEHEAT_PIN": "1111"})
+    r = served.cli("info")
+    assert r.returncode == 0 and "LOCKED OUT" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("option", ["--uptime-days", "--speed"])
+def test_nan_for_a_sim_option_is_a_usage_error(option):
+    r = run_cli("sim", "serve", option, "nan")
+    assert r.returncode == 2 and "not NaN" in r.stderr, r.stderr

@@ -137,8 +137,14 @@ def test_numbers_and_ids_have_one_spelling():
     """A number or an id that one reader would take and another refuse (or read otherwise)
     is refused: 5_4 is not 54, #0001 is not #1."""
     c = _console()
-    for spelling in ("5_4", "+54", "54.", ".54e2", "0x36", "nan", "inf", "1e999"):
+    for spelling in ("5_4", "+54", "54.", ".54e2", "0x36", "nan", "inf", "1e999", "0054",
+                     "5.4E1"):
         assert _err(c, "target %sC" % spelling) == "BAD_VALUE", spelling
+    good = protocol.encode_request(5, "target 50C").decode().strip()
+    for checksum in (good[-4:].lower(), "+" + good[-3:], " " + good[-3:]):
+        damaged = good[:-4] + checksum
+        assert checksum != good[-4:]
+        assert c.handle_line(damaged.encode()).split()[2] == protocol.CHECKSUM_REQUIRED
     for line in ("#0001 ping", "#01 status", "#1_0 ping", "#0 ping"):
         assert c.handle_line(line.encode()).split()[:2] == ["err", protocol.BAD_ID], line
     for args in ("+1", "1_0", "-1", "01x", "9999999999"):

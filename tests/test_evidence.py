@@ -5,6 +5,8 @@ this process and in the real ``micropython`` (``Heater`` of test_uptime.py)."""
 import json
 import os
 
+import pytest
+
 from stoneheat.firmware import event_log
 from stoneheat.firmware.event_log import EventLog
 from test_uptime import MINUTE, Heater, runtime  # noqa: F401 - the fixture
@@ -25,12 +27,14 @@ def _events(folder):
     return json.loads(text.split("\n", 1)[1])["events"]
 
 
-def test_a_lockout_survives_restarts_and_every_wrong_pin_is_on_the_flash(runtime, tmp_path):
+@pytest.mark.parametrize("uptime_ms", [0, 60 * 86400000], ids=["from boot", "at 60 days"])
+def test_a_lockout_survives_restarts_and_every_wrong_pin_is_on_the_flash(runtime, tmp_path,
+                                                                          uptime_ms):
     folder = str(tmp_path)
     tries = 0
     locked = False
     for boot in range(5):  # 4 wrong PINs in each boot, then a power cut
-        h = Heater(runtime, 0, state_dir=folder)
+        h = Heater(runtime, uptime_ms, state_dir=folder)
         try:
             for _ in range(4):
                 if locked:
@@ -43,7 +47,7 @@ def test_a_lockout_survives_restarts_and_every_wrong_pin_is_on_the_flash(runtime
         finally:
             _power_cut(h)  # no clean end: only what was written at once is there
     assert tries == 20 and locked
-    h = Heater(runtime, 0, state_dir=folder)
+    h = Heater(runtime, uptime_ms, state_dir=folder)
     try:
         # The lockout of the 20th survives the restart: even the right PIN is refused.
         assert h.ask("unlock 0000") == (False, "LOCKED_OUT")

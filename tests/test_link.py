@@ -174,3 +174,46 @@ def test_a_retry_reuses_its_id_so_a_lost_reply_to_start_starts_once():
         lines = b"".join(port.requests).split(b"\n")
         starts = [line for line in lines if b"start" in line]
         assert len(starts) == 2 and starts[0] == starts[1]  # the same line, the same id
+
+
+def test_only_a_retry_is_answered_from_the_cache_never_a_command_sent_again_later():
+    """A program that counts its ids from #1 on each connection sends `#1 stop` again after
+    a `start`: it must stop the heater, not get the old reply."""
+    with SimulatedHeater() as heater:
+        with serial.Serial(heater.path, timeout=2) as s:
+            for rid, command in ((1, "stop"), (2, "start"), (1, "stop"), (3, "unlock 0000"),
+                                 (4, "lock"), (5, "unlock 0000"), (4, "lock")):
+                s.write(protocol.encode_request(rid, command))
+                assert b" ok " in s.readline(), command
+                if command == "stop":
+                    assert heater.controller.state == "IDLE"
+        assert heater.loop.console.access.remaining_s(heater.controller.uptime_ms) == 0
+        # Read forms are never cached: a reused id reads the target as it is now.
+        with serial.Serial(heater.path, timeout=2) as s:
+            s.write(protocol.encode_request(20, "target"))
+            s.readline()
+            s.write(protocol.encode_request(21, "target 50C"))
+            s.readline()
+            s.write(protocol.encode_request(20, "target"))
+            assert b'"target_c": 50.0' in s.readline()
+
+
+def test_a_reply_that_does_not_fit_the_heap_is_an_error_not_the_end_of_the_loop(monkeypatch):
+    import stoneheat.firmware.console as console_module
+
+    with SimulatedHeater() as heater:
+        real = console_module.json.dumps
+        calls = []
+
+        def dumps(obj):
+            calls.append(1)
+            if len(calls) == 1:
+                raise MemoryError("memory allocation failed, allocating 824 bytes")
+            return real(obj)
+
+        monkeypatch.setattr(console_module.json, "dumps", dumps)
+        with HeaterLink(heater.path) as link:
+            with pytest.raises(DeviceRefused, match="out of memory"):
+                link.request("config get")
+            assert link.request("ping") == {"pong": True}
+        assert heater.loop.running
