@@ -44,9 +44,8 @@ Each check is written down with what it needs to see and the states in which it 
 The checks read a slow average of the reading (``SMOOTH_MS``), so that noise cannot trip them.
 """
 
-from array import array
-
 from .faults import HEATING_WATCH, LOW_WATER, SSR_WELDED
+from .history import zeros
 from .limits import FASTEST_FULL_BATH_C_S, WATCH_MARGIN_C
 from .water_level import COUNT_CAP_MS, WaterLevel
 
@@ -118,8 +117,8 @@ class HeatWatch:
         n = max(MODEL_SPAN_S, int(self.watch_s)) * 1000 // SAMPLE_MS
         # Single floats, 4 bytes a sample: a list would keep a boxed float per sample on the
         # heap (about 3.5 KB more on the ESP32 for these two).
-        self.temps = array("f", [0.0] * n)  # the smoothed reading every SAMPLE_MS
-        self.duties = array("f", [0.0] * n)  # the SSR's on-fraction over each sample
+        self.temps = zeros("f", n)  # the smoothed reading every SAMPLE_MS
+        self.duties = zeros("f", n)  # the SSR's on-fraction over each sample
         self._n = 0  # samples held (up to len)
         self.pos = 0
         self.smooth_c = None

@@ -13,10 +13,11 @@ NO_TEMP = -32768  # a sample without a trusted reading
 STATES = ("IDLE", "HEATING", "READY", "FAULT")
 
 
-def _zeros(size):
-    """An array of ``size`` 16-bit zeros, without the list of ``size`` ints that
-    ``array("h", [0] * size)`` builds first (2.9 KB in one block on a 64-bit port)."""
-    a = array("h", range(size))  # sized from the range's length, filled in place
+def zeros(typecode, size):
+    """An array of ``size`` zeros, without the list of ``size`` numbers that
+    ``array(typecode, [0] * size)`` builds first (2.9 KB in one block for the history on a
+    64-bit port: a large contiguous block is what a fragmented heap lacks)."""
+    a = array(typecode, range(size))  # sized from the range's length, filled in place
     for i in range(size):
         a[i] = 0
     return a
@@ -26,9 +27,9 @@ class History:
     def __init__(self, period_s=10, size=360):
         self.period_s = period_s
         self.size = size
-        self._temp = _zeros(size)  # centi-degrees C
-        self._target = _zeros(size)
-        self._duty = _zeros(size)  # per mille
+        self._temp = zeros("h", size)  # centi-degrees C
+        self._target = zeros("h", size)
+        self._duty = zeros("h", size)  # per mille
         self._state = bytearray(size)
         self.count = 0  # samples recorded since boot; the newest is ``count - 1``
         self._next_ms = None

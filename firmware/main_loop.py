@@ -19,10 +19,8 @@ The board is anything with these methods (the ESP32's pins, or the simulator's p
 Whatever ends the loop (an exception, a Ctrl-C, ``stop()``) leaves both outputs off.
 """
 
-from array import array
-
 from .console import Console
-from .history import History
+from .history import History, zeros
 from .storage import Storage
 from .ticks import next_on_grid, ticks_diff
 
@@ -48,7 +46,7 @@ class MainLoop:
         self.maintenance = False  # the loop ended for a technician's update
         self.ticks = 0
         self._next_ms = None
-        self._late = array("L", [0] * LATE_BUCKETS)
+        self._late = zeros("I", LATE_BUCKETS)  # 4 bytes a count on every port
         self.late_max_ms = 0
 
     def run(self):
