@@ -152,7 +152,12 @@ class Console:
             return self._error(None, protocol.LINE_TOO_LONG,
                                "line longer than %d bytes ignored" % protocol.MAX_LINE)
         if not protocol.is_printable_ascii(line):
-            return self._error(None, protocol.BAD_LINE,
+            # With the id it began with, if that much is readable: the host then shows this
+            # reply instead of waiting for one (a degree sign is not a cable fault).
+            head = line.split(b" ", 1)[0]
+            request_id = (protocol.request_id_of(head.decode())
+                          if protocol.is_printable_ascii(head) else None)
+            return self._error(request_id, protocol.BAD_LINE,
                                "not printable ASCII: write 130F, without a degree sign")
         text = line.decode()
         request_id = protocol.request_id_of(text)
@@ -199,10 +204,11 @@ class Console:
         c = self.ctrl
         status = {
             "state": c.state,
-            "temp_c": _r(c.temp_c),
+            "temp_c": _r(c.trusted_temp_c()),
             "target_c": _r(c.target_c),
             "heater_duty": _r(c.duty, 3),
             "ready_in_s": _r(c.ready_in_s(), 0),
+            "cooling": c.cooling(),
             "heater_on": c.heater_on,
             "relay_on": c.relay_on,
             "fault": c.fault,
@@ -233,7 +239,8 @@ class Console:
     def _start(self, args):
         _no_args(args, "start")
         self.ctrl.start()
-        return {"state": self.ctrl.state, "target_c": _r(self.ctrl.target_c)}
+        return {"state": self.ctrl.state, "target_c": _r(self.ctrl.target_c),
+                "cooling": self.ctrl.cooling()}
 
     def _stop(self, args):
         _no_args(args, "stop")

@@ -39,11 +39,14 @@ from .thermocouple import (
 from .ticks import ticks_diff
 from .units import c_to_f
 
+
 IDLE = "IDLE"
 HEATING = "HEATING"
 READY = "READY"
 TUNING = "TUNING"  # autotune's relay experiment, with every safety check active
 FAULT = "FAULT"
+# Every state, the one list: the history ring stores a state as its index here.
+STATES = (IDLE, HEATING, READY, TUNING, FAULT)
 
 MAX31855 = "max31855"
 MAX6675 = "max6675"
@@ -216,6 +219,19 @@ class HeaterController:
             return self.model.scheduled_gains(*gains)
         return gains
 
+    def trusted_temp_c(self):
+        """The filtered water temperature, or None while the last read was not a valid one
+        (an open probe, a bus fault): what status and the history show, never a stale value."""
+        return self.temp_c if self._reading_ok else None
+
+    def cooling(self):
+        """Heating towards a target the water is already above: the heater stays off while the
+        bath cools to it, which takes far longer than heating (a bath loses a few watts per
+        degree), and the stones meanwhile are hotter than asked for."""
+        return ((self.state == HEATING or self.state == READY) and self._reading_ok
+                and self.temp_c is not None
+                and self.temp_c > self.target_c + self._ready_band_c)
+
     def ready_in_s(self):
         """Seconds until READY from the identified bath; 0 when ready, None when unknown or
         when the heater is not heating towards a target."""
@@ -223,6 +239,8 @@ class HeaterController:
             return 0.0
         if self.state != HEATING or self.temp_c is None:
             return None
+        if self.cooling():
+            return None  # a cooling estimate from the identified losses is issue 20's
         return self.model.ready_in_s(self.temp_c, self.target_c, self._ready_band_c,
                                      self._ready_hold_ms / 1000.0, self._in_band_ms / 1000.0,
                                      self.pid.kp)
@@ -305,7 +323,8 @@ class HeaterController:
         if self.state != FAULT:
             raise CommandError("NO_FAULT", "no fault to reset")
         if not self._reading_ok:
-            raise CommandError("UNSAFE", "the sensor reading is not valid yet")
+            raise CommandError("NO_READING", "the probe gives no valid reading: %s is still "
+                               "there" % (self.fault or "a sensor fault"))
         limit = self._cutoff_c - RESET_BELOW_CUTOFF_C
         if max(self.reading_c, self.raw_c) >= limit:
             raise CommandError("UNSAFE", "water must cool below %.1f C first" % limit)

@@ -10,7 +10,6 @@ from array import array
 from .ticks import next_on_grid, ticks_diff
 
 NO_TEMP = -32768  # a sample without a trusted reading
-STATES = ("IDLE", "HEATING", "READY", "FAULT")
 
 
 def zeros(typecode, size):
@@ -24,7 +23,9 @@ def zeros(typecode, size):
 
 
 class History:
-    def __init__(self, period_s=10, size=360):
+    def __init__(self, states, period_s=10, size=360):
+        """``states``: the controller's ``STATES``, each stored as its index (one byte)."""
+        self.states = states
         self.period_s = period_s
         self.size = size
         self._temp = zeros("h", size)  # centi-degrees C
@@ -46,7 +47,7 @@ class History:
         self._temp[i] = NO_TEMP if temp_c is None else int(round(temp_c * 100))
         self._target[i] = int(round(target_c * 100))
         self._duty[i] = int(round(duty * 1000))
-        self._state[i] = STATES.index(state)
+        self._state[i] = self.states.index(state)
         self.count += 1
 
     def oldest(self):
@@ -63,6 +64,6 @@ class History:
             i = seq % self.size
             t = self._temp[i]
             out.append([seq, None if t == NO_TEMP else t / 100, self._target[i] / 100,
-                         self._duty[i] / 1000, STATES[self._state[i]]])
+                         self._duty[i] / 1000, self.states[self._state[i]]])
             seq += 1
         return out

@@ -19,7 +19,10 @@ The board is anything with these methods (the ESP32's pins, or the simulator's p
 Whatever ends the loop (an exception, a Ctrl-C, ``stop()``) leaves both outputs off.
 """
 
+import gc
+
 from .console import Console
+from .controller import STATES
 from .history import History, zeros
 from .storage import Storage
 from .ticks import next_on_grid, ticks_diff
@@ -38,7 +41,10 @@ class MainLoop:
         self.board = board
         self.ctrl = controller
         self.period_ms = period_ms
-        self.history = history if history is not None else History()
+        # The imports leave the heap strewn with their garbage; the history's arrays want
+        # contiguous blocks (720 bytes each), which a collection first finds.
+        gc.collect()
+        self.history = history if history is not None else History(STATES)
         self.storage = storage if storage is not None else Storage(None, log=controller.events)
         self.console = Console(controller, self.history, self, board_name, self.storage)
         controller.remember_bath(self.storage.extras.get("bath"))
@@ -95,7 +101,7 @@ class MainLoop:
             frame, frame2 = None, None
         ctrl.tick(now, frame, frame2)
         board.set_outputs(ctrl.heater_on, ctrl.relay_on)
-        self.history.record(now, ctrl.temp_c, ctrl.target_c, ctrl.duty, ctrl.state)
+        self.history.record(now, ctrl.trusted_temp_c(), ctrl.target_c, ctrl.duty, ctrl.state)
         board.tick_done()
         self.ticks += 1
         self._late[min(late, LATE_BUCKETS - 1)] += 1

@@ -88,9 +88,6 @@ class Settings:
         _check_together(new)
         self.values = new
 
-    def set(self, name, value):
-        self.update({name: value})
-
 
 WATER_J_PER_L_K = 4186.0
 BASALT_J_PER_KG_K = 840.0

@@ -11,9 +11,9 @@ import click
 
 from . import display
 from .firmware.settings import SETTINGS
-from .firmware.units import parse_temperature
 from .link import DeviceRefused
 from .ports import all_ports
+from .temperature import TEMPERATURE
 from .session import EXIT_REFUSED, Failure, device_command, emit_json
 
 
@@ -34,15 +34,15 @@ def status_cmd(session, as_json):
                   lambda s: "\n".join(display.status_lines(s, session.unit)))
 
 
-@click.command("set")
-@click.argument("temperature")
+@click.command("set", context_settings={"ignore_unknown_options": True})
+@click.argument("temperature", type=TEMPERATURE)
 @click.option("--no-start", is_flag=True, help="Only change the target; do not start heating.")
 @device_command
 def set_cmd(session, as_json, temperature, no_start):
     """Set the stone temperature and start heating to it.
 
-    TEMPERATURE is like 130F or 54.4C; a bare number is in your unit (--unit, or the
-    STONEHEAT_UNIT environment variable; Celsius if neither is set).
+    TEMPERATURE is like 130F, 54.4C or 130 °F; a bare number is in your unit (--unit, or
+    the STONEHEAT_UNIT environment variable; Celsius if neither is set).
 
     \b
       stoneheat set 130F
@@ -50,16 +50,12 @@ def set_cmd(session, as_json, temperature, no_start):
     """
     unit = session.unit
     try:
-        target_c = parse_temperature(temperature, unit)
-    except ValueError:
-        raise click.BadParameter("write a temperature like 130F or 54.4C", param_hint="TEMPERATURE")
-    bare = temperature.strip()[-1:].upper() not in ("C", "F")
-    text = "%s%s" % (temperature.strip(), unit) if bare else temperature.strip()
-    try:
-        reply = session.ask("target %s" % text.replace(" ", ""))
+        reply = session.ask("target %s" % temperature.device_text)
     except DeviceRefused as e:
-        if e.code == "OUT_OF_RANGE" and bare:
-            e.message += _other_unit_hint(session, temperature.strip(), unit)
+        if e.code == "OUT_OF_RANGE":
+            low = session.ask("config get setpoint_min_c")["value"]
+            high = session.ask("config get setpoint_max_c")["value"]
+            e.message += temperature.other_unit_hint(unit, low, high)
         raise
     result = {"target_c": reply["target_c"]}
     if not no_start:
@@ -78,19 +74,13 @@ def set_cmd(session, as_json, temperature, no_start):
     target = display.temp(reply["target_c"], unit)
     if no_start:
         click.echo("Target set to %s." % target)
+    elif result.get("cooling"):
+        click.echo("Target %s is below the water: the heater stays off while the bath cools, "
+                   "and the stones are hotter than that meanwhile. `stoneheat status` shows "
+                   "how long it may take." % target)
     else:
         click.echo("Heating to %s. `stoneheat wait-ready` tells you when the stones are ready."
                    % target)
-
-
-def _other_unit_hint(session, number, unit):
-    """For a bare number refused in the user's unit: the other unit, if it would be allowed."""
-    other = "C" if unit == "F" else "F"
-    low = session.ask("config get setpoint_min_c")["value"]
-    high = session.ask("config get setpoint_max_c")["value"]
-    if low <= parse_temperature(number, other) <= high:
-        return " (%s is taken as %s; did you mean %s%s?)" % (number, unit, number, other)
-    return ""
 
 
 def _fault_text(session):

@@ -34,6 +34,11 @@ def ready_in(seconds):
     return "ready in about %d min" % round(seconds / 60.0)
 
 
+def state_word(s):
+    """The state as a person reads it: COOLING while heating towards a target below the water."""
+    return "COOLING" if s.get("cooling") else s["state"]
+
+
 def fault_message(code):
     return MESSAGES.get(code, "Fault %s. Heater off. Call a technician." % code)
 
@@ -46,6 +51,12 @@ def status_lines(s, unit):
     if state == "READY":
         return ["Ready: water %s, target %s, %s." % (water, target, duty),
                 "The stones are at temperature."]
+    if state in ("HEATING", "READY") and s.get("cooling"):
+        return ["Cooling: water %s, above the target %s; heater off until it is there." % (
+            water, target),
+            "The stones are hotter than asked for: test them on your own skin first. A bath "
+            "cools slowly (often an hour or more); take stones out, or add cold water, to cool "
+            "it faster."]
     if state == "HEATING":
         eta = ready_in(s.get("ready_in_s"))
         return ["Heating: water %s, target %s, %s." % (water, target, duty),

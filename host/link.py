@@ -12,12 +12,14 @@ import time
 import serial
 
 from .firmware import protocol
+from .ports import PortError
 
 BAUDRATE = 115200
 REPLY_TIMEOUT_S = 1.0
 RETRIES = 2
 LONGEST_LINE = 4096  # a reply is far shorter; a longer line is noise
 RESYNC = protocol.CANCEL + b"\n"
+LOCK_WAIT_S = 10.0  # how long a command waits for another one to free the port
 
 
 class LinkError(Exception):
@@ -39,7 +41,7 @@ class DeviceRefused(Exception):
 
 
 class HeaterLink:
-    def __init__(self, port, timeout_s=REPLY_TIMEOUT_S, retries=RETRIES):
+    def __init__(self, port, timeout_s=REPLY_TIMEOUT_S, retries=RETRIES, lock_wait_s=LOCK_WAIT_S):
         self.port = port
         self.timeout_s = timeout_s
         self.retries = retries
@@ -50,10 +52,22 @@ class HeaterLink:
         # on open would reboot the heater, so they are released before the port opens.
         self._serial.dtr = False
         self._serial.rts = False
-        try:
-            self._serial.open()
-        except (serial.SerialException, OSError, ValueError) as e:
-            raise LinkError("cannot open %s: %s" % (port, e))
+        # One owner at a time: a second command on the same port waits for the first (its
+        # replies would otherwise go to whichever reads first), then says the port is busy.
+        self._serial.exclusive = True
+        waited_until = time.monotonic() + lock_wait_s
+        while True:
+            try:
+                self._serial.open()
+                break
+            except (serial.SerialException, OSError, ValueError) as e:
+                why = _why_unusable(port, e)
+                if why is not None:
+                    raise PortError(why)
+                if time.monotonic() >= waited_until:
+                    raise PortError("%s is busy: another stoneheat command or the hub is using "
+                                    "it; try again when it is done" % port)
+                time.sleep(0.05)
         self._next_id = random.randint(1, protocol.MAX_ID // 2)
         self._resync()
 
@@ -138,6 +152,25 @@ class HeaterLink:
             reply = protocol.parse_reply(raw.decode("ascii", "replace"), request_id)
             if reply is not None:
                 return reply
+
+
+def _why_unusable(port, error):
+    """What is wrong with ``port`` for good (no such port, not a serial port, no permission),
+    or None when it may only be busy."""
+    errno_ = getattr(error, "errno", None)
+    text = str(error)
+    if errno_ == 2 or "No such file" in text:
+        return "there is no port %s: unplugged? `stoneheat ports` lists those there are" % port
+    if errno_ == 25 or "Inappropriate ioctl" in text:
+        return "%s is not a serial port" % port
+    if errno_ == 13 or "Permission denied" in text:
+        return ("no permission to open %s (on Linux, add yourself to the dialout group and log "
+                "in again)" % port)
+    if errno_ == 21 or "Is a directory" in text:
+        return "%s is a folder, not a serial port" % port
+    if "exclusively lock" in text or errno_ in (11, 16):
+        return None
+    return "cannot open %s: %s" % (port, text)
 
 
 def check_command(command):

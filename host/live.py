@@ -29,7 +29,9 @@ class Trend:
             return
         self.samples.append((t_s, temp_c))
         self.recent.append(temp_c)
-        while self.samples and t_s - self.samples[0][0] > self.window_s:
+        # The last minute, but at least three readings: polled every 2 s, a simulated heater
+        # at 60x moves two minutes between readings.
+        while len(self.samples) > 3 and t_s - self.samples[0][0] > self.window_s:
             self.samples.popleft()
 
     def c_per_min(self):
@@ -78,9 +80,16 @@ class _Poller:
         time.sleep(self.interval_s)
 
 
+def _heater_time_s(s, poller):
+    """When a reading was taken, on the heater's own clock (its uptime): a trend per minute is
+    per minute of the bath, also on a simulated heater that runs faster than the host."""
+    up = s.get("uptime_s")
+    return float(up) if isinstance(up, (int, float)) else poller.elapsed_s()
+
+
 def _live_line(s, trend, unit):
     line = "%s  %-7s water %s  %s  target %s  heater %3d %%  %s" % (
-        datetime.now().strftime("%H:%M:%S"), s["state"], display.temp(s["temp_c"], unit, both=False),
+        datetime.now().strftime("%H:%M:%S"), display.state_word(s), display.temp(s["temp_c"], unit, both=False),
         display.rate(trend.c_per_min(), unit), display.temp(s["target_c"], unit, both=False),
         round(100 * (s.get("heater_duty") or 0.0)), trend.sparkline())
     if s["state"] == "FAULT":
@@ -106,7 +115,7 @@ def watch_cmd(session, as_json, interval, count):
         while True:
             s = poller.poll()
             if s is not None:
-                trend.add(poller.elapsed_s(), s["temp_c"])
+                trend.add(_heater_time_s(s, poller), s["temp_c"])
                 shown += 1
                 if as_json:
                     s = dict(s, rate_c_per_min=_round(trend.c_per_min()))
@@ -141,7 +150,7 @@ def wait_ready_cmd(session, as_json, timeout, interval):
     while True:
         s = poller.poll()
         if s is not None:
-            trend.add(poller.elapsed_s(), s["temp_c"])
+            trend.add(_heater_time_s(s, poller), s["temp_c"])
             state = s["state"]
             if state == "READY":
                 if show_progress:
@@ -159,7 +168,8 @@ def wait_ready_cmd(session, as_json, timeout, interval):
             if state == "IDLE":
                 raise Failure("The heater is not heating. Run `stoneheat start` (or `stoneheat set "
                               "130F`) first.", EXIT_REFUSED, "NOT_HEATING", as_json)
-            note = "waiting: water %s, %s, target %s" % (
+            note = "%s: water %s, %s, target %s" % (
+                "cooling" if s.get("cooling") else "waiting",
                 display.temp(s["temp_c"], session.unit, both=False),
                 display.rate(trend.c_per_min(), session.unit),
                 display.temp(s["target_c"], session.unit, both=False))
@@ -174,7 +184,8 @@ def wait_ready_cmd(session, as_json, timeout, interval):
         if timeout and poller.elapsed_s() >= timeout:
             if show_progress:
                 click.echo("", err=True)
-            raise Failure("Not ready after %g s; the heater is still heating." % timeout,
+            raise Failure("Not ready after %%g s; the heater is still %s." % (
+                "cooling" if s and s.get("cooling") else "heating") % timeout,
                           EXIT_TIMEOUT, "TIMEOUT", as_json)
         poller.sleep()
 

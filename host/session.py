@@ -26,6 +26,8 @@ ADVICE = {
     "UNKNOWN_SETTING": "Nothing was changed; `stoneheat config get` lists the settings.",
     "FAULT_LATCHED": "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
     "UNSAFE": "Wait for the water to cool, then try `stoneheat reset` again.",
+    "NO_READING": "Fix the probe first (check its plug and wire; `stoneheat doctor` helps), "
+                  "then try `stoneheat reset` again.",
     "LOCKED": "Technicians: set STONEHEAT_PIN (a pipe is not a terminal to ask it on), or run "
               "`stoneheat unlock` at a terminal first.",
     "WRONG_PIN": "Check the PIN and try again.",
@@ -58,9 +60,11 @@ class Failure(click.ClickException):
 class Session:
     """The heater a command talks to, opened on first use."""
 
-    def __init__(self, port, unit):
+    def __init__(self, port, unit, as_json=False, port_from=None):
         self.port = port
+        self.port_from = port_from  # "STONEHEAT_PORT" when the port came from there
         self.unit = unit
+        self.as_json = as_json  # `stoneheat --json CMD`, the same as `stoneheat CMD --json`
         self._link = None
 
     def ask(self, command):
@@ -103,18 +107,33 @@ class Session:
             self._link = None
 
 
+def _unit_here(ctx, param, value):
+    """``CMD --unit F``, the same as ``stoneheat --unit F CMD``: eager, so that a temperature
+    argument of the same command is read in it."""
+    if value is not None:
+        ctx.find_object(Session).unit = value.upper()
+    return value
+
+
 def device_command(f):
-    """Give a command ``--json``, the session, and errors with advice and exit codes."""
+    """Give a command ``--json`` and ``--unit`` (also accepted before the command), the
+    session, and errors with advice and exit codes."""
 
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    @click.option("--unit", type=click.Choice(("C", "F"), case_sensitive=False), default=None,
+                  is_eager=True, expose_value=False, callback=_unit_here,
+                  help="Your temperature unit for this command (as `stoneheat --unit`).")
     @click.pass_context
     @functools.wraps(f)
     def wrapper(ctx, as_json, **kwargs):
         session = ctx.find_object(Session)
+        as_json = as_json or session.as_json
         try:
             return f(session, as_json, **kwargs)
         except PortError as e:
-            raise Failure(str(e), EXIT_NO_HEATER, "NO_PORT", as_json)
+            where = " (the port came from STONEHEAT_PORT)" if session.port_from else ""
+            raise Failure("%s%s." % (str(e).rstrip("."), where), EXIT_NO_HEATER, "NO_PORT",
+                          as_json)
         except BadCommand as e:  # refused here: nothing was sent
             raise Failure("%s. Nothing was sent." % e, EXIT_USAGE, "BAD_INPUT", as_json)
         except LinkError as e:

@@ -9,7 +9,8 @@ import click
 
 from .firmware.controller import HeaterController
 from .firmware.errors import SettingError
-from .firmware.units import c_to_f, parse_temperature
+from .firmware.units import c_to_f
+from .temperature import TEMPERATURE
 from .firmware.limits import DEFAULT_CUTOFF_C
 from .session import emit_json
 from .firmware.settings import Settings
@@ -38,8 +39,9 @@ def sim():
 
 def _target_option(f):
     return click.option(
-        "--target", "target", metavar="TEMP", default=None,
-        help="Setpoint, e.g. 130F or 54.4C (a bare number is C). Default: 130F.")(f)
+        "--target", "target", metavar="TEMP", default=None, type=TEMPERATURE,
+        help="Setpoint, e.g. 130F or 54.4C (a bare number is in your unit: --unit or "
+             "STONEHEAT_UNIT, else C). Default: 130F.")(f)
 
 
 def _fault_option(ctx, param, specs):
@@ -80,12 +82,15 @@ def _resolve(scenario_name, target, bath=None):
             click.echo("note: %s is outside the product's range of baths" % ", ".join(out),
                        err=True)
     if target is not None:
+        ctrl = HeaterController()
         try:
-            target_c = parse_temperature(target, "C")
-            HeaterController().set_target_c(target_c)  # the firmware's own bounds decide
-        except (ValueError, SettingError) as e:
-            raise click.BadParameter(str(e), param_hint="--target")
-        scenario = dataclasses.replace(scenario, setpoint_c=target_c)
+            ctrl.set_target_c(target.celsius)  # the firmware's own bounds decide
+        except SettingError as e:
+            unit = target.device_text[-1]
+            raise click.BadParameter(str(e) + target.other_unit_hint(
+                unit, ctrl.settings["setpoint_min_c"], ctrl.settings["setpoint_max_c"]),
+                param_hint="--target")
+        scenario = dataclasses.replace(scenario, setpoint_c=target.celsius)
     return scenario
 
 

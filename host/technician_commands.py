@@ -16,7 +16,7 @@ from . import display
 from .firmware.calibration import MIN_SPAN_C, from_points
 from .firmware.errors import CodedError
 from .firmware.thermocouple import FAULT_OPEN, FAULT_SHORT_GND, FAULT_SHORT_VCC
-from .firmware.units import parse_temperature
+from .temperature import read_temperature
 from .firmware.version import VERSION
 from .link import DeviceRefused
 from .session import EXIT_FAULT, EXIT_REFUSED, Failure, device_command, emit_json
@@ -173,9 +173,9 @@ def calibrate_cmd(session, as_json, points, seconds, cal_date, yes):
 
 def _reference(text, unit):
     try:
-        return parse_temperature(text, unit)
-    except ValueError:
-        raise click.BadParameter("write a temperature like 0.1C or 32.2F")
+        return read_temperature(text, unit).celsius
+    except ValueError as e:
+        raise click.BadParameter("%s (e.g. 0.1C or 32.2F)" % e)
 
 
 # -- autotune -----------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
 """A pseudo-terminal for the simulated heater's console: a real serial port as far as the host
 knows (``/dev/pts/N``), which pyserial, a terminal program or mpremote open like a USB port."""
 
+import array
+import fcntl
 import os
 import select
+import termios
+import time
 import tty
+
+DRAIN_S = 1.0  # how long a closing port waits for a client to read what was written
 
 
 class PseudoTerminal:
@@ -36,7 +42,21 @@ class PseudoTerminal:
             return False
         return bool(readable)
 
+    def unread(self):
+        """Bytes written to the client that it has not read yet."""
+        count = array.array("i", [0])
+        try:
+            fcntl.ioctl(self._slave, termios.FIONREAD, count)
+        except OSError:
+            return 0
+        return count[0]
+
     def close(self):
+        # A real board's last reply (to `maintenance`) leaves its UART before it resets;
+        # closing the master at once would throw away what the client has not read.
+        deadline = time.monotonic() + DRAIN_S
+        while self.unread() and time.monotonic() < deadline:
+            time.sleep(0.01)
         for fd in (self.master, self._slave):
             try:
                 os.close(fd)

@@ -11,13 +11,14 @@ from frames import max31855_frame
 from stoneheat.firmware import protocol
 from stoneheat.firmware.console import HISTORY_PAGE, INPUT_HOLD, OUTPUT_HOLD, Console
 from stoneheat.firmware.controller import FAULT, HEATING, IDLE, HeaterController
+from stoneheat.firmware.controller import STATES
 from stoneheat.firmware.history import History
 from stoneheat.firmware.ticks import ticks_add
 
 
 def _console(temps=(50.0,) * 8):
     ctrl = HeaterController()
-    history = History(period_s=10, size=40)
+    history = History(STATES, period_s=10, size=40)
     now = 0
     for t in temps:
         ctrl.tick(now, max31855_frame(t))

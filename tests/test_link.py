@@ -8,6 +8,7 @@ import pytest
 import serial
 
 from stoneheat.firmware import protocol
+from stoneheat.ports import PortError
 from stoneheat.link import DeviceRefused, HeaterLink, LinkError
 from stoneheat.sim.pty_port import PseudoTerminal
 from stoneheat.sim.serve import SimulatedHeater
@@ -111,8 +112,8 @@ def test_nothing_answering_is_a_link_error_after_the_retries():
         port.close()
 
 
-def test_a_missing_port_is_a_link_error():
-    with pytest.raises(LinkError, match="cannot open"):
+def test_a_missing_port_is_a_port_error_that_says_so():
+    with pytest.raises(PortError, match="there is no port"):
         HeaterLink("/dev/this-port-does-not-exist")
 
 

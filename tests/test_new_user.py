@@ -1,0 +1,192 @@
+"""What a new user hit (issue 15), each as they ran it: a degree sign, a target below the water,
+a disconnected probe, a unit for `sim run`, the trend of a fast simulated heater, `--json` on
+every error, and port errors that name the real cause."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from stoneheat.cli import main
+from stoneheat.firmware import protocol
+from stoneheat.firmware.console import Console
+from stoneheat.firmware.controller import HeaterController
+from stoneheat.temperature import read_temperature
+from test_cli_device import _env, run_cli, start_serve, stop_serve
+
+
+def _wait_state(served, state, seconds=60):
+    deadline = time.monotonic() + seconds
+    while True:
+        s = served.status()
+        if s["state"] == state:
+            return s
+        assert time.monotonic() < deadline, s
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def served(tmp_path):
+    s = start_serve(tmp_path)
+    yield s
+    stop_serve(s)
+
+
+# -- a degree sign ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["130°F", "130 °F", "130 F", "130f"])
+def test_a_temperature_copied_from_the_guide_is_read_as_typed(typed):
+    t = read_temperature(typed, "C")
+    assert t.device_text == "130F" and t.celsius == pytest.approx(54.444, abs=1e-3)
+    assert protocol.is_printable_ascii(t.device_text.encode())
+
+
+@pytest.mark.parametrize("typed,advice", [("54,4C", "decimal point"), ("130X", "like 130F"),
+                                          ("°", "plain digits"), ("", "like 130F")])
+def test_what_is_not_a_temperature_says_how_to_write_one(typed, advice):
+    with pytest.raises(ValueError, match=advice):
+        read_temperature(typed, "C")
+
+
+def test_a_line_with_a_degree_sign_is_refused_with_its_id():
+    """The heater's refusal carries the request's id, so that the host shows it instead of
+    waiting 5 s and blaming the cable."""
+    console = Console(HeaterController())
+    reply = console.handle_line("#12 target 130\u00b0F".encode())
+    assert protocol.parse_reply(reply, 12) == (False, ("BAD_LINE", reply.split(" ", 3)[3]
+                                                        .rsplit("*", 1)[0]))
+    assert console.ctrl.state == "IDLE"
+    assert console.handle_line(b"\xb0#12 status").startswith("err BAD_LINE")  # no id to give
+
+
+def test_set_with_a_degree_sign_and_a_negative_number(served):
+    proc = served.cli("set", "130 °F")
+    assert proc.returncode == 0, proc.stderr
+    assert served.status()["target_c"] == pytest.approx(54.44, abs=0.01)
+    proc = served.cli("set", "-5C")  # a number, not an option
+    assert proc.returncode == 1 and "between" in proc.stderr, proc.stderr
+
+
+# -- a target below the water -------------------------------------------------------------------
+
+def test_lowering_the_target_below_the_water_says_cooling(served):
+    assert served.cli("set", "130F").returncode == 0
+    _wait_state(served, "READY")
+    proc = served.cli("set", "45C")
+    assert proc.returncode == 0, proc.stderr
+    assert "below the water" in proc.stdout and "Heating" not in proc.stdout
+    s = served.status()
+    assert s["state"] == "HEATING" and s["cooling"] is True and s["heater_duty"] == 0.0
+    assert s["ready_in_s"] is None  # not "ready in under a minute": no honest figure yet
+    text = served.cli("status").stdout
+    assert text.startswith("Cooling:") and "hotter than asked for" in text
+    watch = served.cli("watch", "--count", "1").stdout
+    assert "COOLING" in watch
+
+
+# -- a probe disconnected -----------------------------------------------------------------------
+
+def test_with_the_probe_disconnected_there_is_no_temperature_and_reset_says_why(tmp_path):
+    served = start_serve(tmp_path, "--fault", "tc-open@30")
+    try:
+        s = _wait_state(served, "FAULT")
+        assert s["fault"] == "TC_OPEN" and s["temp_c"] is None
+        proc = served.cli("reset")
+        assert proc.returncode == 1
+        assert "probe" in proc.stderr and "cool" not in proc.stderr, proc.stderr
+    finally:
+        stop_serve(served)
+
+
+# -- units for the simulator --------------------------------------------------------------------
+
+def test_sim_run_reads_a_bare_target_in_the_users_unit():
+    for args, env in ((["--unit", "F"], {}), ([], {"STONEHEAT_UNIT": "F"})):
+        proc = run_cli(*args, "sim", "run", "heatup", "--target", "125", env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert "51.7 C (125.0 F)" in proc.stdout
+    proc = run_cli("sim", "run", "heatup", "--target", "125")
+    assert proc.returncode == 2 and "did you mean 125F?" in proc.stderr, proc.stderr
+
+
+# -- the trend on the heater's clock ------------------------------------------------------------
+
+def test_the_trend_of_a_fast_simulated_heater_is_per_minute_of_the_bath(served):
+    assert served.cli("set", "130F").returncode == 0
+    proc = served.cli("watch", "--count", "6", "--interval", "0.5", "--json")
+    rates = [json.loads(line)["rate_c_per_min"] for line in proc.stdout.splitlines()]
+    rates = [r for r in rates if r is not None]
+    assert rates, proc.stdout
+    # The reference bath heats about 2.4 C a minute; on the host's clock at 200x it read
+    # hundreds.
+    assert all(0.5 < r < 6.0 for r in rates), rates
+
+
+# -- --json is one object, whatever ends the command --------------------------------------------
+
+def _commands(group, prefix=()):
+    import click
+
+    for name in group.list_commands(None):
+        cmd = group.get_command(None, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+        elif any(p.name == "as_json" for p in cmd.params):
+            yield prefix + (name,)
+
+
+@pytest.mark.parametrize("path", sorted(_commands(main)))
+def test_every_command_with_a_bad_argument_prints_one_json_object(path):
+    result = CliRunner().invoke(main, ["--port", "/nonexistent/port", *path, "--no-such-option",
+                                       "--json"])
+    assert result.exit_code == 2, result.output
+    obj = json.loads(result.stdout)
+    assert obj["ok"] is False and obj["error"] == "USAGE"
+
+
+@pytest.mark.parametrize("argv,env,code", [
+    (["set", "130X", "--json"], {}, 2),
+    (["--json", "set", "-5C"], {}, 3),
+    (["status", "--json"], {"STONEHEAT_UNIT": "K"}, 2),
+    (["--json", "status", "--unit", "F"], {}, 3),
+])
+def test_usage_errors_and_port_errors_print_one_json_object(argv, env, code):
+    result = CliRunner().invoke(main, ["--port", "/nonexistent/port", *argv], env=env)
+    assert result.exit_code == code, result.output
+    assert json.loads(result.stdout)["ok"] is False
+
+
+# -- the port ------------------------------------------------------------------------------------
+
+def test_port_errors_name_the_cause_and_where_the_port_came_from(tmp_path):
+    proc = run_cli("status", env={"STONEHEAT_PORT": str(tmp_path / "ttyUSB9")})
+    assert proc.returncode == 3
+    assert "there is no port" in proc.stderr and "STONEHEAT_PORT" in proc.stderr
+    assert "cable" not in proc.stderr
+    plain = tmp_path / "file"
+    plain.write_text("")
+    proc = run_cli("--port", str(plain), "status", "--json")
+    assert proc.returncode == 3 and "not a serial port" in proc.stderr
+    assert json.loads(proc.stdout)["error"] == "NO_PORT"
+
+
+def test_commands_at_once_on_one_port_take_turns(served):
+    procs = [subprocess.Popen([sys.executable, "-m", "stoneheat", "--port", served.port,
+                               "status", "--json"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=_env())
+             for _ in range(6)]
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert json.loads(out)["state"] in ("IDLE", "HEATING", "READY")
+
+
+@pytest.mark.parametrize("typed", ["130\nF", "130\tF", "130\u00a0F", "1\u00b03\u00b00F",
+                                   "\u00b0130F", "1_30F", "\u0661\u0663\u0660F"])
+def test_only_plain_digits_and_one_degree_sign_before_the_unit(typed):
+    with pytest.raises(ValueError):
+        read_temperature(typed, "C")
+
