@@ -8,7 +8,7 @@ from . import deploy_commands, device_commands, live, technician_commands
 from .firmware_commands import firmware_group
 from .display import UNITS
 from .firmware.version import VERSION
-from .session import EXIT_USAGE, Session, emit_json
+from .session import EXIT_INTERRUPTED, EXIT_USAGE, Session, emit_json
 from .sim_commands import sim
 
 
@@ -34,7 +34,7 @@ class JsonAwareGroup(click.Group):
         except (click.Abort, KeyboardInterrupt):
             emit_json({"ok": False, "error": "INTERRUPTED", "message": "stopped by Ctrl-C"})
             click.echo("Stopped by Ctrl-C.", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -74,7 +74,7 @@ def main(ctx, port, unit, as_json):
       stoneheat sim run heatup            a whole heat-up in a second
 
     Exit codes: 0 done, 1 refused by the heater, 2 bad command line, 3 heater not found or
-    not answering, 4 the heater is in FAULT, 5 timed out.
+    not answering, 4 the heater is in FAULT, 5 timed out, 130 stopped by Ctrl-C.
     """
     from_env = ctx.get_parameter_source("port") == click.core.ParameterSource.ENVIRONMENT
     ctx.obj = Session(port, unit.upper(), as_json, "STONEHEAT_PORT" if from_env else None)

@@ -123,7 +123,8 @@ def deploy_cmd(session, bundle_dir, no_restart, no_wait, as_json):
 @click.argument("image", type=click.Path(dir_okay=False, exists=True))
 @click.option("--chip", type=click.Choice(sorted(CHIP_OFFSETS)), default="esp32",
               show_default=True, help="The board's chip; it sets where the image goes.")
-@click.option("--baud", type=click.IntRange(9600, 2000000), default=460800, show_default=True)
+@click.option("--baud", type=click.IntRange(9600, 2000000), default=460800, show_default=True,
+              help="Serial speed for writing the image; try 115200 if a long cable fails.")
 @click.option("--erase", is_flag=True, help="Erase the whole flash first: a first install, or "
                                             "a board in a bad state. Settings and events are lost.")
 @click.option("--no-deploy", is_flag=True, help="Only write MicroPython.")

@@ -293,7 +293,8 @@ def _describe_info(reply):
 
 
 @click.command("ping")
-@click.option("--count", type=click.IntRange(1, 100000), default=4, show_default=True)
+@click.option("--count", type=click.IntRange(1, 100000), default=4, show_default=True,
+              help="How many pings to send.")
 @device_command
 def ping_cmd(session, as_json, count):
     """Check the link: round-trip times of COUNT pings."""

@@ -9,7 +9,8 @@ import click
 
 from . import display
 from .link import LinkError
-from .session import EXIT_FAULT, EXIT_REFUSED, EXIT_TIMEOUT, Failure, device_command, emit_json
+from .session import (EXIT_FAULT, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_TIMEOUT, Failure,
+                      device_command, emit_json)
 
 SPARKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 TREND_WINDOW_S = 60.0
@@ -87,12 +88,12 @@ def _heater_time_s(s, poller):
     return float(up) if isinstance(up, (int, float)) else poller.elapsed_s()
 
 
-def _live_line(s, trend, unit):
+def _live_line(s, trend, unit, advise=True):
     line = "%s  %-7s water %s  %s  target %s  heater %3d %%  %s" % (
         datetime.now().strftime("%H:%M:%S"), display.state_word(s), display.temp(s["temp_c"], unit, both=False),
         display.rate(trend.c_per_min(), unit), display.temp(s["target_c"], unit, both=False),
         round(100 * (s.get("heater_duty") or 0.0)), trend.sparkline())
-    if s["state"] == "FAULT":
+    if s["state"] == "FAULT" and advise:
         line += "\n  " + display.fault_message(s["fault"])
     return line
 
@@ -111,6 +112,7 @@ def watch_cmd(session, as_json, interval, count):
     """
     poller, trend = _Poller(session, interval), Trend()
     shown = 0
+    advised = None  # the fault whose advice was shown: once, not every reading
     try:
         while True:
             s = poller.poll()
@@ -121,11 +123,15 @@ def watch_cmd(session, as_json, interval, count):
                     s = dict(s, rate_c_per_min=_round(trend.c_per_min()))
                     emit_json(s)
                 else:
-                    click.echo(_live_line(s, trend, session.unit))
+                    click.echo(_live_line(s, trend, session.unit, s.get("fault") != advised))
+                    advised = s.get("fault")
             if count and shown >= count:
                 return
             poller.sleep()
     except KeyboardInterrupt:
+        if not as_json:
+            click.echo("Stopped watching; the heater carries on (`stoneheat stop` switches it "
+                       "off).", err=True)
         return
 
 
@@ -142,11 +148,23 @@ def _round(x):
 def wait_ready_cmd(session, as_json, timeout, interval):
     """Wait until the bath is ready, showing progress; exit 0 when it is.
 
-    Exits 4 if the heater faults, 5 on timeout, 1 if it is not heating at all.
+    Exits 4 if the heater faults, 5 on timeout, 1 if it is not heating at all, 130 on Ctrl-C
+    (the heater carries on).
     """
+    try:
+        _wait_ready(session, as_json, timeout, interval)
+    except KeyboardInterrupt:
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        raise Failure("Stopped waiting; the heater carries on (`stoneheat stop` switches it "
+                      "off).", EXIT_INTERRUPTED, "INTERRUPTED", as_json)
+
+
+def _wait_ready(session, as_json, timeout, interval):
     poller, trend = _Poller(session, interval), Trend()
     show_progress = sys.stderr.isatty()
     last_note = -1e9
+    s = None
     while True:
         s = poller.poll()
         if s is not None:

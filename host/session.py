@@ -18,6 +18,7 @@ EXIT_USAGE = 2  # bad command line (click's own code)
 EXIT_NO_HEATER = 3  # no port, or no answer from the heater
 EXIT_FAULT = 4  # the heater is in FAULT (wait-ready, watch --until-ready)
 EXIT_TIMEOUT = 5  # wait-ready ran out of time
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (wait-ready), as a shell counts SIGINT
 
 # What to do about a refusal, after the heater's own message.
 ADVICE = {

@@ -190,3 +190,30 @@ def test_only_plain_digits_and_one_degree_sign_before_the_unit(typed):
     with pytest.raises(ValueError):
         read_temperature(typed, "C")
 
+
+
+# -- Ctrl-C and the fault's advice in watch -----------------------------------------------------
+
+@pytest.mark.parametrize("command,code", [("wait-ready", 130), ("watch", 0)])
+def test_ctrl_c_says_the_heater_carries_on(served, command, code):
+    import signal
+
+    assert served.cli("set", "130F").returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "stoneheat", "--port", served.port, command,
+                             "--interval", "0.2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env())
+    time.sleep(1.5)  # started, and polled at least once
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err
+    assert "the heater carries on" in err and "Aborted" not in err and "Traceback" not in err
+
+
+def test_watch_gives_a_fault_s_advice_once(tmp_path):
+    served = start_serve(tmp_path, "--fault", "tc-open@5")
+    try:
+        _wait_state(served, "FAULT")
+        out = served.cli("watch", "--count", "4", "--interval", "0.1").stdout
+        assert out.count("Check the probe plug") == 1, out
+    finally:
+        stop_serve(served)
