@@ -9,6 +9,7 @@ import click
 
 from . import display
 from .link import LinkError
+from .ports import PortError
 from .session import (EXIT_FAULT, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_TIMEOUT, Failure,
                       device_command, emit_json)
 
@@ -55,23 +56,36 @@ class Trend:
 
 
 class _Poller:
-    """Status every ``interval_s``, tolerating a few lost replies in a row."""
+    """Status every ``interval_s``, tolerating a few lost replies in a row; with
+    ``keep_trying``, for ever: the port is opened afresh each time, so a heater unplugged and
+    plugged in again (or switched off and on) is followed again."""
 
-    def __init__(self, session, interval_s):
+    def __init__(self, session, interval_s, keep_trying=False):
         self.session = session
         self.interval_s = interval_s
+        self.keep_trying = keep_trying
+        self.answered = False  # a heater never reached is an error at once, not a wait
         self.missed = 0
         self.t0 = time.monotonic()
 
     def poll(self):
         try:
             s = self.session.ask("status")
-        except LinkError:
+        except (LinkError, PortError) as e:
+            self.session.close()  # a port gone away is opened again at the next poll
             self.missed += 1
+            if self.keep_trying and self.answered:
+                if self.missed == 1:
+                    click.echo("No answer from the heater (%s); still trying: plug it in "
+                               "again, or Ctrl-C." % e, err=True)
+                return None
             if self.missed > MISSED_POLLS_ALLOWED:
                 raise
             return None
+        if self.missed and self.keep_trying and self.answered:
+            click.echo("The heater answers again.", err=True)
         self.missed = 0
+        self.answered = True
         return s
 
     def elapsed_s(self):
@@ -107,10 +121,11 @@ def _live_line(s, trend, unit, advise=True):
 def watch_cmd(session, as_json, interval, count):
     """Follow the bath live: temperature, its trend per minute, target and heater power.
 
-    One line per reading (with --json, one JSON object per line). Ctrl-C stops watching;
+    One line per reading (with --json, one JSON object per line). A heater that stops
+    answering (unplugged, switched off) is waited for and followed again. Ctrl-C stops watching;
     the heater carries on.
     """
-    poller, trend = _Poller(session, interval), Trend()
+    poller, trend = _Poller(session, interval, keep_trying=True), Trend()
     shown = 0
     advised = None  # the fault whose advice was shown: once, not every reading
     try:

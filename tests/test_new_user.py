@@ -217,3 +217,22 @@ def test_watch_gives_a_fault_s_advice_once(tmp_path):
         assert out.count("Check the probe plug") == 1, out
     finally:
         stop_serve(served)
+
+
+def test_watch_waits_for_a_heater_that_went_away(tmp_path):
+    import signal
+
+    served = start_serve(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "stoneheat", "--port", served.port, "watch",
+                             "--interval", "0.2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env())
+    try:
+        time.sleep(1.5)
+        stop_serve(served)  # the cable pulled: the port is gone
+        time.sleep(2.0)
+        assert proc.poll() is None, proc.communicate()  # still waiting for it
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "still trying" in err and err.count("still trying") == 1, err
