@@ -5,9 +5,16 @@ The line format is the firmware's (``stoneheat.firmware.protocol``); nothing of 
 re-implemented here.
 """
 
+import contextlib
 import json
+import os
 import random
 import time
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import serial
 
@@ -52,24 +59,56 @@ class HeaterLink:
         # on open would reboot the heater, so they are released before the port opens.
         self._serial.dtr = False
         self._serial.rts = False
-        # One owner at a time: a second command on the same port waits for the first (its
-        # replies would otherwise go to whichever reads first), then says the port is busy.
-        self._serial.exclusive = True
-        waited_until = time.monotonic() + lock_wait_s
+        self.lock_wait_s = lock_wait_s
+        self._lock_fd = None
+        if fcntl is not None:
+            # The lock lives on a descriptor of its own, taken before pyserial opens the port:
+            # its open flushes the line's input, which another command's reply may be in.
+            try:
+                self._lock_fd = os.open(port, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            except OSError as e:
+                raise PortError(_why_unusable(port, e))
+        try:
+            with self._turn():
+                try:
+                    self._serial.open()
+                except (serial.SerialException, OSError, ValueError) as e:
+                    raise PortError(_why_unusable(port, e))
+                self._resync()
+        except BaseException:
+            self._close_lock()
+            raise
+        self._next_id = random.randint(1, protocol.MAX_ID // 2)
+
+    def _close_lock(self):
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @contextlib.contextmanager
+    def _turn(self):
+        """One request at a time on a port, across processes: a second command (a `set` while
+        `calibrate` waits for the technician) waits for the request under way, whose reply it
+        would otherwise read, then takes its turn; after ``lock_wait_s`` the port is busy.
+        An advisory lock on the open port, taken per request, not per command."""
+        if self._lock_fd is None:  # Windows: a port has one owner there anyway
+            yield
+            return
+        fd = self._lock_fd
+        deadline = time.monotonic() + self.lock_wait_s
         while True:
             try:
-                self._serial.open()
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except (serial.SerialException, OSError, ValueError) as e:
-                why = _why_unusable(port, e)
-                if why is not None:
-                    raise PortError(why)
-                if time.monotonic() >= waited_until:
-                    raise PortError("%s is busy: another stoneheat command or the hub is using "
-                                    "it; try again when it is done" % port)
-                time.sleep(0.05)
-        self._next_id = random.randint(1, protocol.MAX_ID // 2)
-        self._resync()
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise PortError("%s is busy: another stoneheat command or the hub is "
+                                    "using it; try again when it is done" % self.port)
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _resync(self):
         """Forget what is waiting on the line, and end any half line the device holds. The
@@ -80,11 +119,12 @@ class HeaterLink:
         try:
             self._serial.reset_input_buffer()
             self._serial.write(RESYNC)
-        except (serial.SerialException, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - also termios.error, for a port gone away
             raise LinkError("cannot use %s: %s" % (self.port, e))
 
     def close(self):
         self._serial.close()
+        self._close_lock()
 
     def __enter__(self):
         return self
@@ -99,11 +139,19 @@ class HeaterLink:
         check_command(command)
         name = command.split()[0].lower() if command.split() else ""
         attempts = 1 + (self.retries if name in protocol.IDEMPOTENT else 0)
-        damaged = 0
-        attempt = 0
         # One id for every try: a device that did run it answers the same line again from
         # its cache of replies, instead of running it twice.
         request_id = self._take_id()
+        with self._turn():
+            try:  # what waited on the line was for no one still asking: another's, or stale
+                self._serial.reset_input_buffer()
+            except Exception as e:  # noqa: BLE001 - also termios.error, for a port gone away
+                raise LinkError("cannot use %s: %s" % (self.port, e))
+            return self._exchange(command, request_id, attempts)
+
+    def _exchange(self, command, request_id, attempts):
+        damaged = 0
+        attempt = 0
         while attempt < attempts:
             attempt += 1
             self._write(protocol.encode_request(request_id, command))
@@ -155,8 +203,8 @@ class HeaterLink:
 
 
 def _why_unusable(port, error):
-    """What is wrong with ``port`` for good (no such port, not a serial port, no permission),
-    or None when it may only be busy."""
+    """What is wrong with ``port``, for a person: no such port, not a serial port, no
+    permission, a folder."""
     errno_ = getattr(error, "errno", None)
     text = str(error)
     if errno_ == 2 or "No such file" in text:
@@ -168,8 +216,6 @@ def _why_unusable(port, error):
                 "in again)" % port)
     if errno_ == 21 or "Is a directory" in text:
         return "%s is a folder, not a serial port" % port
-    if "exclusively lock" in text or errno_ in (11, 16):
-        return None
     return "cannot open %s: %s" % (port, text)
 
 
