@@ -39,7 +39,6 @@ from .thermocouple import (
 from .ticks import ticks_diff
 from .units import c_to_f
 
-
 IDLE = "IDLE"
 HEATING = "HEATING"
 READY = "READY"

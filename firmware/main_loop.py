@@ -19,8 +19,6 @@ The board is anything with these methods (the ESP32's pins, or the simulator's p
 Whatever ends the loop (an exception, a Ctrl-C, ``stop()``) leaves both outputs off.
 """
 
-import gc
-
 from .console import Console
 from .controller import STATES
 from .history import History, zeros
@@ -41,9 +39,6 @@ class MainLoop:
         self.board = board
         self.ctrl = controller
         self.period_ms = period_ms
-        # The imports leave the heap strewn with their garbage; the history's arrays want
-        # contiguous blocks (720 bytes each), which a collection first finds.
-        gc.collect()
         self.history = history if history is not None else History(STATES)
         self.storage = storage if storage is not None else Storage(None, log=controller.events)
         self.console = Console(controller, self.history, self, board_name, self.storage)

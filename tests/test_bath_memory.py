@@ -6,7 +6,6 @@ file, and a person's reset that forgets a bath that was replaced."""
 import dataclasses
 import json
 import math
-import time
 
 import pytest
 
@@ -19,7 +18,7 @@ from stoneheat.sim.faults import parse_fault
 from stoneheat.sim.family import parse_bath
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS
-from test_cli_device import start_serve, stop_serve
+from test_cli_device import start_serve, stop_serve, wait_state
 
 
 def _stored(folder):
@@ -28,16 +27,6 @@ def _stored(folder):
         settings_store.KIND, (folder / "settings.json").read_bytes())
     assert reason is None
     return body
-
-
-def _wait_state(served, state, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        s = served.status()
-        if s["state"] == state:
-            return s
-        assert time.monotonic() < deadline, s
-        time.sleep(0.2)
 
 
 @pytest.mark.parametrize("runtime", ["cpython", "micropython"])
@@ -60,7 +49,7 @@ def test_a_heat_up_is_remembered_and_catches_a_probe_out_of_the_water_the_next_d
     try:
         assert day2.cli("set", "130F").returncode == 0
         started_s = day2.status()["uptime_s"]
-        s = _wait_state(day2, "FAULT")
+        s = wait_state(day2, "FAULT")
         assert s["fault"] == codes.HEATING_WATCH
         # Early, on the served heater's real (jittering) clock: about 150 s, where a heater
         # with nothing remembered latches after 2236 s with the water boiling. (Full power

@@ -58,6 +58,17 @@ def start_serve(tmp_path, *extra):
     return Served(proc, port, port_file)
 
 
+def wait_state(served, state, timeout_s=60):
+    """The served heater's status once it is in ``state``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        s = served.status()
+        if s["state"] == state:
+            return s
+        assert time.monotonic() < deadline, s
+        time.sleep(0.2)
+
+
 def stop_serve(served):
     if served.proc.poll() is None:
         served.proc.send_signal(signal.SIGINT)

@@ -15,17 +15,7 @@ from stoneheat.firmware import protocol
 from stoneheat.firmware.console import Console
 from stoneheat.firmware.controller import HeaterController
 from stoneheat.temperature import read_temperature
-from test_cli_device import _env, run_cli, start_serve, stop_serve
-
-
-def _wait_state(served, state, seconds=60):
-    deadline = time.monotonic() + seconds
-    while True:
-        s = served.status()
-        if s["state"] == state:
-            return s
-        assert time.monotonic() < deadline, s
-        time.sleep(0.2)
+from test_cli_device import _env, run_cli, start_serve, stop_serve, wait_state
 
 
 @pytest.fixture
@@ -74,7 +64,7 @@ def test_set_with_a_degree_sign_and_a_negative_number(served):
 
 def test_lowering_the_target_below_the_water_says_cooling(served):
     assert served.cli("set", "130F").returncode == 0
-    _wait_state(served, "READY")
+    wait_state(served, "READY")
     proc = served.cli("set", "45C")
     assert proc.returncode == 0, proc.stderr
     assert "below the water" in proc.stdout and "Heating" not in proc.stdout
@@ -92,7 +82,7 @@ def test_lowering_the_target_below_the_water_says_cooling(served):
 def test_with_the_probe_disconnected_there_is_no_temperature_and_reset_says_why(tmp_path):
     served = start_serve(tmp_path, "--fault", "tc-open@30")
     try:
-        s = _wait_state(served, "FAULT")
+        s = wait_state(served, "FAULT")
         assert s["fault"] == "TC_OPEN" and s["temp_c"] is None
         proc = served.cli("reset")
         assert proc.returncode == 1
@@ -212,7 +202,7 @@ def test_ctrl_c_says_the_heater_carries_on(served, command, code):
 def test_watch_gives_a_fault_s_advice_once(tmp_path):
     served = start_serve(tmp_path, "--fault", "tc-open@5")
     try:
-        _wait_state(served, "FAULT")
+        wait_state(served, "FAULT")
         out = served.cli("watch", "--count", "4", "--interval", "0.1").stdout
         assert out.count("Check the probe plug") == 1, out
     finally:
