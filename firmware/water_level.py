@@ -142,6 +142,7 @@ class WaterLevel:
         self._on_ms = 0
         self._pulse_ms = 0
         self._weld = False  # the test judges a weld check that fired
+        self._weld_seen = False  # a weld check fired while a plain test's pulse showed
         self._rise_c = SUSPECT_RISE_C  # what the pulse would give a full bath
         self._background = 0.0  # the duty outside the pulse: the hold's, or none
         self._start_c = 0.0
@@ -178,7 +179,7 @@ class WaterLevel:
     def relay_open(self):
         """Whether the relay must be open too: while a suspected weld is judged, but for the
         probe and the pulse."""
-        return self._weld and self.phase != PROBE and self.phase != PULSE
+        return self._weld and self.phase != PROBE and self.phase != PULSE or self._weld_seen
 
     def judging_weld(self):
         return self._weld and self.phase != 0
@@ -188,6 +189,14 @@ class WaterLevel:
         SSR_WELDED at once when there is nothing to judge it by."""
         if self.ref_k <= 0.0 or self.judging_weld() or self._refire_ms > 0:
             return SSR_WELDED  # nothing to judge it by, or a weld check firing again
+        if self.phase == SHOW:
+            # A plain test's pulse showing: its heat is what fired the check, in a bath with
+            # little water (it coasts on a pulse). Replaced by a judgement, the test's answer
+            # was lost and low water went unnamed past 20 minutes; so the relay opens now (a
+            # weld cannot heat) and the test answers first: a second low answer is low water,
+            # anything else hands over to the judgement.
+            self._weld_seen = True
+            return None
         self._start(temp_c)
         self._weld = True
         return None
@@ -339,9 +348,12 @@ class WaterLevel:
         return None
 
     def _start(self, temp_c, background=0.0, rise_c=SUSPECT_RISE_C):
+        if self._weld_seen:  # what would end or repeat a plain test judges the weld first
+            background, rise_c = 0.0, SUSPECT_RISE_C
         self.phase = SETTLE
         self._background = background
-        self._weld = False
+        self._weld = self._weld_seen
+        self._weld_seen = False
         self._probe_c = None
         self.tests += 1
         self._since_ms = 0
@@ -366,6 +378,8 @@ class WaterLevel:
             # a weld, the test goes on: whatever it finds latches with everything off.)
             self.phase = 0
             self._rise_ms = 0  # no verdict: an unexplained rise may ask again
+            if self._weld_seen:
+                self._start(temp_c)
             return None
         if self.phase == PULSE or self.phase == PROBE:
             if heater_was_on or self.phase == PROBE:  # the probe: time with the relay closed
@@ -432,10 +446,13 @@ class WaterLevel:
         if not low:
             self._low = 0
             self.phase = 0
+            if self._weld_seen:
+                self._start(reading_c)
             return None
         self._low += 1
         if self._low >= 2:
             self.phase = 0
+            self._weld_seen = False
             return LOW_WATER
         # Once is not enough: ask again, with the same pulse but no background duty: under
         # the hold's background a low bath went on rising and never settled for the second

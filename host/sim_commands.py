@@ -425,8 +425,10 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
     Every fault of the matrix (and the named double faults) is injected into a heat-up of a
     bath to 130 F at each moment: mid heat-up, at hold (READY), just after 1.5 kg of cold
     stones, just after 1 L of cold water, with the lid off. Each run goes on 20 minutes after
-    the fault. `safe` means the expected code latched, the heater ended off, and the true
-    water never passed the cutoff + 1 C (61 C at the defaults).
+    the fault (an hour for low water and a dead element, which the held water makes harmless
+    meanwhile). `safe` means a code that stops the fault latched (the expected one, or for low
+    water SSR_WELDED or OVER_TEMP, counted as named otherwise), the heater ended off, and the
+    true water never passed the cutoff + 1 C (61 C at the defaults).
 
     \b
     Examples:
@@ -492,8 +494,13 @@ def _print_fault_rows(rows, plants, seed, moments, settings):
             where = _where(at)
             if slow is not None and slow != at:
                 where += "; slowest %s" % _where(slow)
+            notes = []
+            if not r["safe"]:
+                notes.append("%d of %d runs unsafe" % (r["unsafe"], r["runs"]))
+            if r["misnamed"]:
+                notes.append("%d of %d named otherwise" % (r["misnamed"], r["runs"]))
             click.echo(_fault_row_text(row, where + (
-                "" if r["safe"] else "  (%d of %d runs unsafe)" % (r["unsafe"], r["runs"]))))
+                "  (%s)" % "; ".join(notes) if notes else "")))
         return
     if changed:
         click.echo("with" + changed[6:] + "\n")

@@ -4,9 +4,11 @@ a therapist's day, on every bath of a seeded family, and the named double faults
 A moment is a scenario built for the bath at hand, so that "at hold" is at hold on a 17 L bath
 at 800 W as much as on a 3 L bath at 1500 W: the bath's own full-power time sets the clock.
 Each run goes on ``WATCH_S`` after the fault (longer where a fault shows only later: see
-``ELEMENT_WATCH_S``); the row is safe when the expected code (or, for a
-double fault, one of the codes that stop it) latched, the heater ended off, and the true water
-never passed the cutoff + 1 C.
+``ELEMENT_WATCH_S`` and ``LOW_WATER_WATCH_S``); the row is safe when a code that stops it
+latched (the expected one, or one of ``ALSO_ACCEPTED``; for a double fault, one of the codes
+that stop it), the heater ended off, and the true water never passed the cutoff + 1 C. Whether
+the code was the expected one is reported beside it (``named``): a safe ending under another
+name is counted, not hidden.
 """
 
 import dataclasses
@@ -25,6 +27,11 @@ WATCH_S = 1200.0  # how long each run goes on after the fault, at least
 # power, which on a 17 L bath at hold takes about 40 minutes. Mid heat-up, a fault that shows
 # only when the controller backs off (a welded SSR) shows at the end of the heat-up.
 ELEMENT_WATCH_S = 3600.0
+# Low water at a calm hold: the controller holds the litre left at the target (at most 58.9 C
+# over three families of 50 baths), and that litre still covers the element; it runs dry by
+# evaporation over hours (about 0.2 L/h with the lid off, DOMAIN.md). Two water level tests and
+# a weld judgement on a small bath took up to 43 minutes (2575 s, family seed 0): an hour.
+LOW_WATER_WATCH_S = 3600.0
 MARGIN_ABOVE_CUTOFF_C = 1.0  # the true water may pass the cutoff by this much at most
 
 # When each moment happens on a bath whose full-power heat-up takes ``fp`` seconds, and what
@@ -87,7 +94,7 @@ def one_run(job):
     sp = min(max(SETPOINT_130F_C, allowed["setpoint_min_c"]), allowed["setpoint_max_c"])
     fp = full_power_s(params, sp)
     at_s, events = moment_events(moment, fp)
-    watch_s = ELEMENT_WATCH_S if name == "element-open" else WATCH_S
+    watch_s = {"element-open": ELEMENT_WATCH_S, "low-water": LOW_WATER_WATCH_S}.get(name, WATCH_S)
     if moment == "heatup":
         watch_s = max(watch_s, fp + 600.0)
     scenario = dataclasses.replace(base_scenario(params, sp), events=events,
@@ -100,13 +107,20 @@ def one_run(job):
     safe = (result["code"] in expected and result["heater_off"] and hottest is not None
             and hottest <= cutoff + MARGIN_ABOVE_CUTOFF_C)
     return {"fault": name, "moment": moment, "at_s": round(at_s, 2), "code": result["code"],
-            "expected": list(expected), "detect_latency_s": result["detect_latency_s"],
+            "expected": list(expected), "named": result["code"] == expected[0],
+            "detect_latency_s": result["detect_latency_s"],
             "max_water_c": hottest, "heater_off": result["heater_off"], "safe": safe,
             "plant": as_dict(params), "bath": bath_spec(params), "faults": result["faults"]}
 
 
-# A loose connector that happens to fail 4 reads in a row latches as the open circuit it is.
-ALSO_ACCEPTED = {"intermittent": (codes.TC_OPEN,)}
+# Codes that end a fault safe under another name. A loose connector that happens to fail 4
+# reads in a row latches as the open circuit it is. Low water on a small bath (3-4.5 L, whose
+# litre left answers a pulse less than 3 times more than the full bath did) can be judged a
+# weld in doubt: SSR_WELDED opens the relay too and its advice names a bath nearly empty, where
+# LOW_WATER's (fill it, start again) would close the relay on a real weld. A leak at full power
+# can take the water itself to the cutoff first: OVER_TEMP is then what happened.
+ALSO_ACCEPTED = {"intermittent": (codes.TC_OPEN,),
+                 "low-water": (codes.SSR_WELDED, codes.OVER_TEMP)}
 
 # Each safety setting, and the faults whose check it sets: the matrix must stay safe at each
 # end of its range (benchmarks/fault_envelope.py; a CI-sized walk in the tests).
@@ -150,11 +164,13 @@ def worst_by_fault(rows):
     table = {}
     for r in rows:
         w = table.setdefault(r["fault"], {
-            "fault": r["fault"], "runs": 0, "unsafe": 0, "codes": [], "expected": r["expected"],
+            "fault": r["fault"], "runs": 0, "unsafe": 0, "misnamed": 0, "codes": [],
+            "expected": r["expected"],
             "max_water_c": None, "max_water_at": None, "detect_latency_s": None,
             "latency_at": None, "heater_off": True})
         w["runs"] += 1
         w["unsafe"] += 0 if r["safe"] else 1
+        w["misnamed"] += 0 if r["named"] else 1
         w["heater_off"] = w["heater_off"] and r["heater_off"]
         if r["code"] not in w["codes"]:
             w["codes"].append(r["code"])

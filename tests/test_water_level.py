@@ -284,3 +284,33 @@ def test_a_probe_out_after_a_hot_top_up_on_a_slow_long_lag_bath_is_caught(after_
     r = run(sc, seed=seed, faults=[parse_fault("probe-out@%d" % (2600 + after_s))])[0]
     assert r["code"] in (codes.HEATING_WATCH, codes.SSR_WELDED), r["faults"]
     assert r["heater_off"] and r["max_water_c"] <= LIMIT_C
+
+
+def test_a_weld_check_firing_while_a_test_s_pulse_shows_opens_the_relay_and_lets_it_answer():
+    # The pulse's coast in a bath with little water fires the weld check. It used to replace
+    # the test by a weld judgement, which lost the test's low answer: low water on a 9.2 L
+    # bath went unnamed for the run's 20 minutes. Now the relay opens at once (a real weld
+    # cannot heat), the pulse answers first, and a normal answer hands over to the judgement.
+    from stoneheat.firmware import water_level as wl
+
+    level = WaterLevel()
+    level.learn(0.045, 30.0, 100.0)
+    level.learn(0.045, 30.0, 131.0)  # frozen: the full bath's slope
+    level._start(54.4, 0.0, wl.PULSE_RISE_C)
+    level.phase = wl.SHOW
+    assert level.suspect_weld(54.6) is None and level.relay_open()
+    assert not level.judging_weld()  # still the plain test: its answer comes first
+    for _ in range(int((level.lag_s + wl.SETTLE_S) * 4) + 8):  # the answer: nothing rose
+        if level.update(250, 54.4, False) is not None or level.phase != wl.SHOW:
+            break
+    assert level.judging_weld() and level.relay_open()  # a normal answer: judge the weld
+
+
+def test_low_water_on_a_bath_whose_test_fired_a_weld_check_latches_low_water():
+    # From the 50-bath envelope (family seed 0): low water at READY, a first low answer, then
+    # the second test's pulse fired a weld check. No code within 20 minutes before; now
+    # LOW_WATER after about 970 s.
+    r = _envelope_run("water_l=9.196,stones_kg=0.566,heater_w=807.945,mains=0.921,"
+                      "probe_tau_s=3.081,mixing_s=11.345", "ready", "low-water")
+    assert r["code"] == codes.LOW_WATER and r["named"] and r["safe"]
+    assert r["detect_latency_s"] <= 1200
