@@ -179,7 +179,7 @@ class WaterLevel:
     def relay_open(self):
         """Whether the relay must be open too: while a suspected weld is judged, but for the
         probe and the pulse."""
-        return self._weld and self.phase != PROBE and self.phase != PULSE or self._weld_seen
+        return (self._weld and self.phase != PROBE and self.phase != PULSE) or self._weld_seen
 
     def judging_weld(self):
         return self._weld and self.phase != 0

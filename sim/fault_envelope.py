@@ -6,9 +6,9 @@ at 800 W as much as on a 3 L bath at 1500 W: the bath's own full-power time sets
 Each run goes on ``WATCH_S`` after the fault (longer where a fault shows only later: see
 ``ELEMENT_WATCH_S`` and ``LOW_WATER_WATCH_S``); the row is safe when a code that stops it
 latched (the expected one, or one of ``ALSO_ACCEPTED``; for a double fault, one of the codes
-that stop it), the heater ended off, and the true water never passed the cutoff + 1 C. Whether
-the code was the expected one is reported beside it (``named``): a safe ending under another
-name is counted, not hidden.
+that stop it), the heater ended off, and the true water never passed the cutoff + 1 C. A run
+that ended under one of ``ALSO_ACCEPTED`` is reported as such (``named_otherwise``; ``misnamed``
+in a summary): a safe ending under another name is counted, not hidden.
 """
 
 import dataclasses
@@ -32,6 +32,7 @@ ELEMENT_WATCH_S = 3600.0
 # evaporation over hours (about 0.2 L/h with the lid off, DOMAIN.md). Two water level tests and
 # a weld judgement on a small bath took up to 43 minutes (2575 s, family seed 0): an hour.
 LOW_WATER_WATCH_S = 3600.0
+WATCH_BY_FAULT = {"element-open": ELEMENT_WATCH_S, "low-water": LOW_WATER_WATCH_S}
 MARGIN_ABOVE_CUTOFF_C = 1.0  # the true water may pass the cutoff by this much at most
 
 # When each moment happens on a bath whose full-power heat-up takes ``fp`` seconds, and what
@@ -94,7 +95,7 @@ def one_run(job):
     sp = min(max(SETPOINT_130F_C, allowed["setpoint_min_c"]), allowed["setpoint_max_c"])
     fp = full_power_s(params, sp)
     at_s, events = moment_events(moment, fp)
-    watch_s = {"element-open": ELEMENT_WATCH_S, "low-water": LOW_WATER_WATCH_S}.get(name, WATCH_S)
+    watch_s = WATCH_BY_FAULT.get(name, WATCH_S)
     if moment == "heatup":
         watch_s = max(watch_s, fp + 600.0)
     scenario = dataclasses.replace(base_scenario(params, sp), events=events,
@@ -107,7 +108,8 @@ def one_run(job):
     safe = (result["code"] in expected and result["heater_off"] and hottest is not None
             and hottest <= cutoff + MARGIN_ABOVE_CUTOFF_C)
     return {"fault": name, "moment": moment, "at_s": round(at_s, 2), "code": result["code"],
-            "expected": list(expected), "named": result["code"] == expected[0],
+            "expected": list(expected),
+            "named_otherwise": result["code"] in ALSO_ACCEPTED.get(name, ()),
             "detect_latency_s": result["detect_latency_s"],
             "max_water_c": hottest, "heater_off": result["heater_off"], "safe": safe,
             "plant": as_dict(params), "bath": bath_spec(params), "faults": result["faults"]}
@@ -170,7 +172,7 @@ def worst_by_fault(rows):
             "latency_at": None, "heater_off": True})
         w["runs"] += 1
         w["unsafe"] += 0 if r["safe"] else 1
-        w["misnamed"] += 0 if r["named"] else 1
+        w["misnamed"] += 1 if r["named_otherwise"] else 0
         w["heater_off"] = w["heater_off"] and r["heater_off"]
         if r["code"] not in w["codes"]:
             w["codes"].append(r["code"])

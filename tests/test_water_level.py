@@ -312,5 +312,5 @@ def test_low_water_on_a_bath_whose_test_fired_a_weld_check_latches_low_water():
     # LOW_WATER after about 970 s.
     r = _envelope_run("water_l=9.196,stones_kg=0.566,heater_w=807.945,mains=0.921,"
                       "probe_tau_s=3.081,mixing_s=11.345", "ready", "low-water")
-    assert r["code"] == codes.LOW_WATER and r["named"] and r["safe"]
+    assert r["code"] == codes.LOW_WATER and r["safe"] and not r["named_otherwise"]
     assert r["detect_latency_s"] <= 1200
