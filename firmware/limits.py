@@ -33,3 +33,6 @@ FASTEST_FULL_BATH_C_S = 0.15
 # keeps this much of the headroom between the reading and the cutoff for heat already on its
 # way to the probe.
 WATCH_MARGIN_C = 1.0
+# The fastest a bath heats with 1 L of water left after a leak (1815 W into 1 L and the
+# element: about 0.39 C/s): the heating watch's window after a fall it cannot explain.
+FASTEST_LOW_BATH_C_S = 0.39

@@ -426,8 +426,9 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
     bath to 130 F at each moment: mid heat-up, at hold (READY), just after 1.5 kg of cold
     stones, just after 1 L of cold water, with the lid off. Each run goes on 20 minutes after
     the fault (an hour for low water and a dead element, which the held water makes harmless
-    meanwhile). `safe` means a code that stops the fault latched (the expected one, or for low
-    water SSR_WELDED or OVER_TEMP, counted as named otherwise), the heater ended off, and the
+    meanwhile). `safe` means a code that stops the fault latched (the expected one, or one
+    counted as named otherwise: TC_OPEN for a loose connector, SSR_WELDED or OVER_TEMP for low
+    water, HEATING_WATCH for a weld, whose hold opens the relay), the heater ended off, and the
     true water never passed the cutoff + 1 C (61 C at the defaults).
 
     \b

@@ -84,3 +84,55 @@ def test_a_stalled_loop_restarts_the_watch():
     _drive(w, [40.0] * 400, True)
     assert w.update(60000, 40.0, True) is None
     assert w._n == 0
+
+
+def _fall_then_full_power(w, stall_at=None):
+    """A steady 54.4 C, then the reading falls 0.5 C/s for 6 s (faster than any bath cools)
+    and the SSR goes on at full power. Returns the seconds of full power before the hold."""
+    _drive(w, [54.4] * (4 * 240), False)
+    t = 54.4
+    for _ in range(4 * 6):
+        t -= 0.125
+        w.update(250, t, False)
+    for i in range(4 * 120):
+        if i == stall_at:
+            w.update(5000, t, True)  # a stalled loop: the watch starts afresh, but not blind
+        t -= 0.01
+        w.update(250, t, True)
+        if w.holding:
+            return i / 4
+    return None
+
+
+def test_after_a_fall_the_window_is_sized_for_1_l_left_on_the_strongest_heater():
+    # 1 L left on 1.5 kW at mains +10 % heats 0.39 C/s: from 54.4 C it is at the cutoff less the
+    # margin in 14 s, so the window is the shortest (16 s) and holds once 80 % of it was on;
+    # without the fall the same full power holds after 30 s (the full bath's 37 s window).
+    assert _fall_then_full_power(HeatWatch()) <= 14
+    # A stalled loop starts the ring afresh (16 s of samples before a window can judge), but
+    # stays blind: 25.75 s; forgetting the fall, 59.75 s.
+    assert _fall_then_full_power(HeatWatch(), stall_at=8) <= 30
+
+
+def test_the_hold_after_a_fall_lasts_two_minutes_at_most_whatever_watch_s():
+    # In the air the reading settles after a few minutes, and noise could then release a hold
+    # of watch_s = 240 s: the hold after a fall ends at 120 s.
+    w = HeatWatch(watch_s=240)
+    assert _fall_then_full_power(w) is not None
+    code, held_s = None, 0.0
+    t = w.smooth_c
+    while code is None and held_s < 300:
+        t -= 0.005  # the probe in the air: falling on
+        code = w.update(250, t, False)
+        held_s += 0.25
+    assert code == faults.HEATING_WATCH and held_s <= 121
+
+
+def test_once_the_heat_after_a_fall_shows_the_windows_are_the_full_bath_s_again():
+    w = HeatWatch()
+    _fall_then_full_power(w)
+    t = w.smooth_c
+    for _ in range(4 * 30):  # the heat shows: up 0.3 C
+        t += 0.0025
+        assert w.update(250, t, False) is None
+    assert not w.holding and w.window_s() > 30
