@@ -215,11 +215,26 @@ class HeatWatch:
             kept = (self.holding, self._hold_ms, self._hold_low_c, self._regain_c,
                     self._episode_c, self.ramp_k_c_s, self.ramp_lag_s, self.level,
                     self._blind_ms, self._soft_hold)
+            top = self.smooth_c
+            for i in range(1, self._n + 1):
+                t = self.temps[(self.pos - i) % len(self.temps)]
+                if t > top:
+                    top = t
             self.reset()
             (self.holding, self._hold_ms, self._hold_low_c, self._regain_c, self._episode_c,
              self.ramp_k_c_s, self.ramp_lag_s, self.level, self._blind_ms,
              self._soft_hold) = kept
             self.smooth_c = temp_c
+            if self._blind_ms > 0 and not self.holding:
+                # In the doubt after a fall the window's history is gone with the stall, and
+                # a new window needs 16 s of samples: 1 L left on full power meanwhile reached
+                # 62.7-74 C. So the heater is held now, as at the window's end.
+                self.holding = self._soft_hold = True
+                self._hold_ms = 0
+                self._hold_low_c = temp_c
+                if self._regain_c is None:
+                    self._regain_c = temp_c
+                    self._episode_c = top
             return None
         self.smooth_c += (temp_c - self.smooth_c) * dt / (SMOOTH_MS + dt)
         if self.holding:

@@ -377,3 +377,34 @@ def test_a_cold_top_up_on_a_slow_bath_is_not_a_probe_out(bath, at_s):
         result, _ = run(scenario, seed=seed, glitch_rate=0.005)
         assert result["faults"] == [], seed
         assert result["recovery_s"] is not None
+
+
+@pytest.mark.parametrize("stall_s", [2.5, 4.5])
+def test_a_stall_just_after_one_leak_that_leaves_the_probe_dry_ends_safe(stall_s):
+    # The hostile review: a loop stall (under the 5 s watchdog) 10 s after a leak that left
+    # the probe dry threw away the heating watch's ring, and with it the short window after
+    # the fall: 62.7 C on the reference bath (100 C before that window). The loop keeps the
+    # heater as it was during the stall, as a hung loop would.
+    from stoneheat.firmware.controller import HeaterController
+    from stoneheat.sim.plant import BathPlant
+    from stoneheat.sim.runner import DT_S, PERIOD_MS, TICKS_MASK, TICKS_START
+    from stoneheat.sim.sensor import SimulatedMax31855
+
+    plant, chip, ctrl = BathPlant(dt_s=DT_S), SimulatedMax31855(seed=1), HeaterController()
+    ctrl.set_target_c(54.4)
+    ctrl.start()
+    now, board_c, on = TICKS_START, plant.ambient_c + 3.0, False
+    leak, stall = int(1800 / DT_S), int(1810 / DT_S)
+    hottest = 0.0
+    for i in range(int(2400 / DT_S)):
+        if i == leak:
+            plant.leak(1.0)
+            plant.probe_in_water = False
+        if not stall <= i < stall + int(stall_s / DT_S):
+            on = ctrl.tick(now, chip.frame(plant.probe_c, board_c)) and ctrl.relay_on
+        plant.step(on)
+        now = (now + PERIOD_MS) & TICKS_MASK
+        if i >= leak:
+            hottest = max(hottest, plant.water_c)
+    assert ctrl.fault == codes.HEATING_WATCH and not on
+    assert hottest <= LIMIT_C
