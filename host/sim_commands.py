@@ -221,10 +221,21 @@ def _describe(r, sc):
     if r["ready_s"] is not None and r["full_power_s"]:
         ratio = " = %.2f x full power (%s)" % (r["ready_s"] / r["full_power_s"],
                                                _minutes(r["full_power_s"]))
-    lines.append("  ready after       %s%s" % (_minutes(r["ready_s"]), ratio))
+    # A latched fault turns the heater off: say so rather than "never", and do not show the
+    # peak to peak of a bath left to itself as if it were the controller's hold.
+    first = r["faults"][0] if r["faults"] else None
+    off_before_hold = first is not None and first["t_s"] < sc.steady_window[1]
+    ready = _minutes(r["ready_s"])
+    if r["ready_s"] is None and first is not None:
+        ready = "never: %s latched at %.0f s and turned the heater off" % (first["code"],
+                                                                            first["t_s"])
+    lines.append("  ready after       %s%s" % (ready, ratio))
     lines.append("  overshoot         %+.2f C (hottest water %.2f C)" % (r["overshoot_c"],
                                                                       r["max_water_c"]))
-    if r["band_c"] is not None:
+    if off_before_hold:
+        lines.append("  hold              - (the heater was off from %.0f s, %s)"
+                     % (first["t_s"], first["code"]))
+    elif r["band_c"] is not None:
         lines.append("  hold              %.2f C peak to peak, mean %+.3f C (%s)"
                      % (r["band_c"], r["offset_c"], _window_text(sc)))
     if "recovery_s" in r:

@@ -205,7 +205,8 @@ def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, reco
         now = (now + PERIOD_MS) & TICKS_MASK
 
     sp = scenario.setpoint_c
-    end_ready = disturbance_i if disturbance_i is not None else n
+    # Ready is judged up to the first disturbance or injected fault: what comes after is theirs.
+    end_ready = min(i for i in (disturbance_i, fault_i, n) if i is not None)
     band, offset = metrics.window_stats(water, DT_S, sp, scenario.steady_window)
     result = {
         "scenario": scenario.name,

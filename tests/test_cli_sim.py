@@ -99,3 +99,16 @@ def test_a_served_heater_s_clock_slows_down_rather_than_jump_when_the_host_lags(
     assert clock.now_s() == pytest.approx(1.2)
     wall[0] += 0.001  # and then keeps pace again, from where it was
     assert clock.now_s() == pytest.approx(1.4)
+
+
+def test_a_run_whose_fault_latched_says_the_heater_was_off_not_a_hold():
+    # A probe out from the start of an undeclared bath's heat-up latches late (Known limits):
+    # the summary must say the fault ended it, not "never" and a bath left to itself as a hold.
+    proc = stoneheat("sim", "run", "heatup", "--fault", "tc-open@400")
+    assert proc.returncode == 0, proc.stderr
+    assert "ready after       never: TC_OPEN latched at 401 s" in proc.stdout
+    assert "hold              - (the heater was off from 401 s, TC_OPEN)" in proc.stdout
+    # Ready is judged up to the fault: a fault at the hold leaves the heat-up's figure.
+    proc = stoneheat("sim", "run", "heatup", "--fault", "tc-open@4000", "--json")
+    r = json.loads(proc.stdout)
+    assert r["ready_s"] is not None and r["ready_s"] <= 1.15 * r["full_power_s"]
