@@ -35,12 +35,6 @@ PIN_WRONG = "pin_wrong"  # the extra that keeps the count of wrong PINs in a row
 HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
 EVENTS_PAGE = 10  # events per reply, for the same reason
 
-HELP = ("status | target [TEMP, e.g. 130F or 54.4C] | start | stop | reset | "
-        "config get [NAME] | history [FROM [COUNT]] | events [FROM [COUNT]] | info | diag | "
-        "ping | help | unlock PIN | lock. Technician, after unlock: "
-        "config set NAME VALUE [NAME VALUE ...] | calibrate RAW REF [RAW REF] DATE | "
-        "autotune [start|save] | pin NEW | maintenance")
-
 
 def _r(x, digits=2):
     return None if x is None else round(x, digits)
@@ -66,15 +60,6 @@ class Console:
         self.requests = 0
         self.errors = 0
         self._last = None  # (line, reply, uptime_ms) of the last request, if it changed something
-        self._commands = {
-            "status": self._status, "target": self._target, "start": self._start,
-            "stop": self._stop, "reset": self._reset, "config": self._config,
-            "history": self._history, "events": self._events, "info": self._info,
-            "ping": self._ping, "help": self._help, "diag": self._diag,
-            "unlock": self._unlock, "lock": self._lock, "pin": self._pin,
-            "calibrate": self._calibrate, "autotune": self._autotune,
-            "maintenance": self._maintenance,
-        }
 
     # -- bytes in, bytes out (the main loop's side) ------------------------------------------
 
@@ -178,11 +163,11 @@ class Console:
 
     def _execute(self, request_id, words):
         try:
-            command = self._commands.get(words[0])
-            if command is None:
+            if not protocol.flags_of(words[0]):
                 raise CommandError(protocol.UNKNOWN_COMMAND,
                                    "unknown command %r; try help" % words[0][:20])
-            payload = command(words[1:])
+            # The table names the handler: no dispatch dict of bound methods kept on the heap.
+            payload = getattr(self, "_" + words[0])(words[1:])
             return protocol.encode_ok(request_id, json.dumps(payload))
         except CodedError as e:
             return self._error(request_id, e.code, e.message)
@@ -428,14 +413,19 @@ class Console:
         return {"pong": True}
 
     def _help(self, args):
-        return {"commands": HELP}
+        # Built when asked, not kept on the heap: the technician's forms after everyone's.
+        table, everyone, technician = protocol.COMMANDS, [], []
+        for i in range(0, len(table), 3):
+            (technician if table[i + 1] & protocol.TECHNICIAN else everyone).append(table[i + 2])
+        return {"commands": " | ".join(everyone) + ". Technician, after unlock: "
+                + " | ".join(technician)}
 
 
 def _changes(words):
     """Whether a request changes the heater (the read forms of target, config and autotune
     do not, and are never answered from the replay cache)."""
     name, rest = words[0], words[1:]
-    if name not in protocol.STATE_CHANGING:
+    if not protocol.flags_of(name) & protocol.CHANGES:
         return False
     if name == "target":
         return bool(rest)

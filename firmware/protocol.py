@@ -11,7 +11,7 @@ can tell a clean command from a damaged one::
     #17 target 130F*0C4F
 
 The checksum is CRC-16/CCITT-FALSE of everything before the ``*``, in four hex digits. A line
-with an id must carry a checksum if its command changes anything (``STATE_CHANGING``); a hand-typed
+with an id must carry a checksum if its command changes anything (``CHANGES``); a hand-typed
 line (no id) may leave it out, since the person reads the reply.
 
 Every request gets exactly one reply line, with the request's id and a checksum when the
@@ -22,7 +22,7 @@ request had an id::
     ok {"state": "IDLE", ...}
 
 The payload of ``ok`` is one JSON object; ``err`` is followed by a code (one word, listed in
-docs/protocol.md) and a message for people.
+firmware/error_codes.py and docs/protocol.md) and a message for people.
 """
 
 from .errors import CodedError
@@ -34,14 +34,53 @@ MAX_ID = 999999999
 # control character and is refused (BAD_LINE); alone on its line, CANCEL gets no reply at all.
 CANCEL = b"\x18"
 
-# Commands that change the heater's state: with an id, they need a checksum.
-STATE_CHANGING = ("target", "start", "stop", "reset", "config", "unlock", "lock", "pin",
-                  "calibrate", "autotune", "maintenance")
-# Commands a host may repeat after a lost reply without changing the outcome.
-IDEMPOTENT = ("status", "ping", "info", "history", "events", "help", "target", "start", "stop",
-              "config", "diag", "lock")
+# The one command table. The console dispatches on it (the command ``name`` runs the console's
+# ``_name``), the checksum rule and the host's retries read its flags, and ``help`` prints its
+# usage lines. A new command is a row here and the console's ``_name`` method: nothing else.
+# A name may have several forms (``config get`` and ``config set``): a name changes the heater
+# if any of its forms does, and may be repeated after a lost reply if all its forms may.
+CHANGES = 1  # changes the heater: with an id, the line needs a checksum
+REPEATABLE = 2  # sent twice, the outcome is the same as once
+TECHNICIAN = 4  # only after ``unlock``
+KNOWN = 8  # (from ``flags_of``) a command of the table
+# Name, flags (the sum of the three above), usage. One flat tuple of literals: the compiler
+# keeps it as one constant, where rows of tuples or named flags cost 2 KB of heap at import.
+COMMANDS = (
+    "status", 2, "status",
+    "target", 3, "target [TEMP, e.g. 130F or 54.4C]",
+    "start", 3, "start",
+    "stop", 3, "stop",
+    "reset", 1, "reset",
+    "config", 2, "config get [NAME]",
+    "history", 2, "history [FROM [COUNT]]",
+    "events", 2, "events [FROM [COUNT]]",
+    "autotune", 2, "autotune [status]",
+    "info", 2, "info",
+    "diag", 2, "diag",
+    "ping", 2, "ping",
+    "help", 2, "help",
+    "unlock", 1, "unlock PIN",
+    "lock", 3, "lock",
+    "config", 7, "config set NAME VALUE [NAME VALUE ...]",
+    "calibrate", 5, "calibrate RAW REF [RAW REF] DATE",
+    "autotune", 5, "autotune start|save",
+    "pin", 5, "pin NEW",
+    "maintenance", 5, "maintenance",
+)
 
-# Error codes of the protocol itself (commands add their own: see docs/protocol.md).
+
+def flags_of(name):
+    """KNOWN for a command of the table, with CHANGES if any of its forms changes the heater
+    and REPEATABLE if every one of them may be sent twice; 0 for any other word."""
+    known, changes, repeatable = 0, 0, REPEATABLE
+    for i in range(0, len(COMMANDS), 3):
+        if COMMANDS[i] == name:
+            known = KNOWN
+            changes |= COMMANDS[i + 1] & CHANGES
+            repeatable &= COMMANDS[i + 1]
+    return known | changes | repeatable if known else 0
+
+# Error codes of the protocol itself (the list of them all is firmware/error_codes.py).
 BAD_LINE = "BAD_LINE"
 LINE_TOO_LONG = "LINE_TOO_LONG"
 BAD_ID = "BAD_ID"
@@ -136,7 +175,7 @@ def parse_request(line):
     if not words:
         raise ProtocolError(BAD_LINE, "no command")
     words[0] = words[0].lower()
-    if request_id is not None and checked is None and words[0] in STATE_CHANGING:
+    if request_id is not None and checked is None and flags_of(words[0]) & CHANGES:
         raise ProtocolError(CHECKSUM_REQUIRED, "a request with an id that changes the heater "
                             "needs a checksum")
     return request_id, words

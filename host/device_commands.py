@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import click
 
 from . import display
+from .firmware import error_codes as errors
 from .firmware.settings import SETTINGS
 from .link import DeviceRefused
 from .ports import all_ports
@@ -52,7 +53,7 @@ def set_cmd(session, as_json, temperature, no_start):
     try:
         reply = session.ask("target %s" % temperature.device_text)
     except DeviceRefused as e:
-        if e.code == "OUT_OF_RANGE":
+        if e.code == errors.OUT_OF_RANGE:
             low = session.ask("config get setpoint_min_c")["value"]
             high = session.ask("config get setpoint_max_c")["value"]
             e.message += temperature.other_unit_hint(unit, low, high)

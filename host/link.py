@@ -138,7 +138,7 @@ class HeaterLink:
         one that can be repeated safely, and always when the device saw it damaged."""
         check_command(command)
         name = command.split()[0].lower() if command.split() else ""
-        attempts = 1 + (self.retries if name in protocol.IDEMPOTENT else 0)
+        attempts = 1 + (self.retries if protocol.flags_of(name) & protocol.REPEATABLE else 0)
         # One id for every try: a device that did run it answers the same line again from
         # its cache of replies, instead of running it twice.
         request_id = self._take_id()

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from .firmware import error_codes as errors
 from .link import BadCommand, DeviceRefused, HeaterLink, LinkError, check_command
 from .ports import PortError, find_heater_port
 
@@ -22,18 +23,18 @@ EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (wait-ready), as a shell counts SIGI
 
 # What to do about a refusal, after the heater's own message.
 ADVICE = {
-    "OUT_OF_RANGE": "Nothing was changed.",
-    "BAD_VALUE": "Nothing was changed.",
-    "UNKNOWN_SETTING": "Nothing was changed; `stoneheat config get` lists the settings.",
-    "FAULT_LATCHED": "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
-    "UNSAFE": "Wait for the water to cool, then try `stoneheat reset` again.",
-    "NO_READING": "Fix the probe first (check its plug and wire; `stoneheat doctor` helps), "
+    errors.OUT_OF_RANGE: "Nothing was changed.",
+    errors.BAD_VALUE: "Nothing was changed.",
+    errors.UNKNOWN_SETTING: "Nothing was changed; `stoneheat config get` lists the settings.",
+    errors.FAULT_LATCHED: "Run `stoneheat status` to see why, fix it, then `stoneheat reset`.",
+    errors.UNSAFE: "Wait for the water to cool, then try `stoneheat reset` again.",
+    errors.NO_READING: "Fix the probe first (check its plug and wire; `stoneheat doctor` helps), "
                   "then try `stoneheat reset` again.",
-    "LOCKED": "Technicians: set STONEHEAT_PIN (a pipe is not a terminal to ask it on), or run "
+    errors.LOCKED: "Technicians: set STONEHEAT_PIN (a pipe is not a terminal to ask it on), or run "
               "`stoneheat unlock` at a terminal first.",
-    "WRONG_PIN": "Check the PIN and try again.",
-    "LOCKED_OUT": "Nothing was changed.",
-    "TUNING": "`stoneheat stop` ends the autotune.",
+    errors.WRONG_PIN: "Check the PIN and try again.",
+    errors.LOCKED_OUT: "Nothing was changed.",
+    errors.TUNING: "`stoneheat stop` ends the autotune.",
 }
 
 
@@ -81,7 +82,7 @@ class Session:
         try:
             return self.ask(command)
         except DeviceRefused as e:
-            if e.code != "LOCKED":
+            if e.code != errors.LOCKED:
                 raise
         self.unlock()
         return self.ask(command)
@@ -98,7 +99,7 @@ class Session:
         if pin:
             return pin.strip()
         if not sys.stdin.isatty():
-            raise DeviceRefused("LOCKED", "this is a technician command and the heater is "
+            raise DeviceRefused(errors.LOCKED, "this is a technician command and the heater is "
                                 "locked")
         return click.prompt(prompt, hide_input=True).strip()
 

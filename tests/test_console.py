@@ -242,9 +242,23 @@ def test_unsent_replies_hold_back_input_instead_of_growing():
     assert c.wants_input()
 
 
+def test_the_command_table_is_the_dispatch_and_the_help():
+    # One table (firmware/protocol.py): every name in it has its handler, help lists every form,
+    # and a name outside it is unknown even when the console has a method of that name.
+    c = _console()
+    listed = _ok(c, "help")["commands"]
+    for i in range(0, len(protocol.COMMANDS), 3):
+        name, usage = protocol.COMMANDS[i], protocol.COMMANDS[i + 2]
+        assert callable(getattr(c, "_" + name)), name
+        assert usage in listed, usage
+    assert "autotune [status]" in listed  # accepted before, and missing from help
+    assert _err(c, "error") == protocol.UNKNOWN_COMMAND  # Console._error exists: not a command
+    assert _err(c, "execute") == protocol.UNKNOWN_COMMAND
+
+
 def test_a_failing_command_is_an_error_reply_not_a_crash():
     c = _console()
-    c._commands["ping"] = lambda args: 1 / 0
+    c._ping = lambda args: 1 / 0
     assert _err(c, "ping") == "INTERNAL_ERROR"
     assert _ok(c, "status")["state"] == IDLE
 

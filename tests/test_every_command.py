@@ -33,6 +33,36 @@ COMMANDS = (
 )
 
 
+def test_every_command_of_the_table_is_driven_here():
+    from stoneheat.firmware import protocol
+    driven = {c.split()[0] for c in COMMANDS} | {"maintenance"}
+    assert set(protocol.COMMANDS[::3]) == driven
+
+
+def test_the_documented_codes_are_the_one_list_of_error_codes():
+    # firmware/error_codes.py is the list; docs/protocol.md's table names exactly those (but
+    # INTERNAL_ERROR, a row of its own), the host's advice keys on them, and every code the
+    # firmware raises is one of them.
+    import ast
+    from stoneheat.firmware import error_codes
+    from stoneheat.session import ADVICE
+    listed = error_codes.all_codes()
+    assert listed - {INTERNAL_ERROR} == documented_codes()
+    assert set(ADVICE) <= listed
+    firmware = Path(error_codes.__file__).parent
+    raised = set()
+    for path in firmware.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "").endswith("Error") \
+                    and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) and node.args[0].value.isupper():
+                raised.add(node.args[0].value)
+    assert raised and raised <= listed, raised - listed
+    # and the heater never loads the list (its heap: see the module's docstring)
+    assert not [p.name for p in firmware.glob("*.py")
+                if re.search(r"import .*error_codes|from \.error_codes", p.read_text("utf-8"))]
+
+
 def documented_codes():
     """The error codes of docs/protocol.md's table: the only refusals a host may meet."""
     text = PROTOCOL_MD.read_text(encoding="utf-8")

@@ -32,11 +32,28 @@ def test_a_damaged_line_is_refused():
     assert e.value.code == protocol.BAD_CHECKSUM
 
 
-@pytest.mark.parametrize("command", protocol.STATE_CHANGING)
+CHANGING = sorted({protocol.COMMANDS[i] for i in range(0, len(protocol.COMMANDS), 3)
+                   if protocol.flags_of(protocol.COMMANDS[i]) & protocol.CHANGES})
+
+
+@pytest.mark.parametrize("command", CHANGING)
 def test_a_program_must_checksum_what_changes_the_heater(command):
     with pytest.raises(ProtocolError) as e:
         parse_request("#5 %s" % command)
     assert e.value.code == protocol.CHECKSUM_REQUIRED
+
+
+def test_the_table_s_flags_are_the_checksum_and_retry_rules():
+    rows = [protocol.COMMANDS[i:i + 3] for i in range(0, len(protocol.COMMANDS), 3)]
+    assert all(isinstance(n, str) and 0 < f < 8 and u.startswith(n) for n, f, u in rows)
+    assert set(CHANGING) == {"target", "start", "stop", "reset", "config", "unlock", "lock",
+                             "pin", "calibrate", "autotune", "maintenance"}
+    repeatable = {n for n, _, _ in rows if protocol.flags_of(n) & protocol.REPEATABLE}
+    assert repeatable == {"status", "ping", "info", "history", "events", "help", "target",
+                          "start", "stop", "config", "diag", "lock"}
+    # A retry of `autotune start` or `unlock` could run it twice; an unknown word is nothing.
+    assert not protocol.flags_of("autotune") & protocol.REPEATABLE
+    assert protocol.flags_of("nonsense") == 0 and protocol.flags_of("") == 0
 
 
 def test_a_program_may_read_without_a_checksum():
