@@ -134,6 +134,7 @@ class HeaterController:
         self.duty = 0.0
         self.heater_on = False
         self.relay_on = False
+        self._rest = False  # since heat poured in: the relay open while no heat is wanted
         self.fault = None
         self.fault_value = None
         self.fault_ms = None
@@ -436,8 +437,21 @@ class HeaterController:
             self.relay_on = False
             self._heater_off_now()
             return
-        self.relay_on = True
         test = self.watch.level.duty()
+        if self.watch.stepping():
+            # Heat poured in is settling, and the weld checks wait for it: they see nothing.
+            # A weld with the water gone (1 L left) rises as fast as a pour and would pass
+            # the cutoff meanwhile (64 C). So from a step on, for as long as no heat is
+            # wanted, the relay is open too; closed again on 1 L that hot, a weld would pass
+            # the cutoff before its heat reached the probe.
+            self._rest = True
+        if self._rest:
+            if not (self.duty if test is None else test) > 0.0:
+                self.relay_on = False
+                self._heater_off_now()
+                return
+            self._rest = False
+        self.relay_on = True
         if test is not None:  # the water level test has the heater for a few minutes
             self.duty = test
             if not test > 0.0:
@@ -559,3 +573,4 @@ class HeaterController:
         self.duty = 0.0
         self.output.force_off()
         self.pid.reset(0.0)
+        self._rest = False

@@ -141,7 +141,7 @@ def _settings_option(ctx, param, pairs):
               help="Also draw the run to this PNG file.")
 @click.option("--fault", "fault", metavar="NAME@SECONDS", callback=_fault_option, multiple=True,
               help="Break something at that time, e.g. ssr-welded@1800; repeat it for a "
-                   "double fault (--fault frozen@889 --fault ssr-welded@1200). "
+                   "double fault (--fault frozen@1800 --fault ssr-welded@1800). "
                    "`stoneheat sim faults --help` lists the faults.")
 @bath_option
 @click.option("--heated-before", is_flag=True,
@@ -230,8 +230,12 @@ def _describe(r, sc):
         ready = "never: %s latched at %.0f s and turned the heater off" % (first["code"],
                                                                             first["t_s"])
     lines.append("  ready after       %s%s" % (ready, ratio))
-    lines.append("  overshoot         %+.2f C (hottest water %.2f C)" % (r["overshoot_c"],
-                                                                      r["max_water_c"]))
+    if r["overshoot_c"] < 0:  # never reached the target: an overshoot of -15 C says nothing
+        lines.append("  overshoot         - (the target was never reached; hottest water %.2f C)"
+                     % r["max_water_c"])
+    else:
+        lines.append("  overshoot         %+.2f C (hottest water %.2f C)" % (r["overshoot_c"],
+                                                                          r["max_water_c"]))
     if off_before_hold:
         lines.append("  hold              - (the heater was off from %.0f s, %s)"
                      % (first["t_s"], first["code"]))
@@ -401,7 +405,7 @@ def _fault_row_text(r, where):
     lat = r["detect_latency_s"]
     return "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
         r["fault"], r.get("moment", "-"), r["code"] or "-",
-        "-" if lat is None else "%.1f s" % lat,
+        "-" if lat is None else "%.2f s" % lat,
         "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
         "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO", where)
 

@@ -408,3 +408,30 @@ def test_a_stall_just_after_one_leak_that_leaves_the_probe_dry_ends_safe(stall_s
             hottest = max(hottest, plant.water_c)
     assert ctrl.fault == codes.HEATING_WATCH and not on
     assert hottest <= LIMIT_C
+
+
+@pytest.mark.parametrize("moment", fe.MOMENTS)
+def test_a_weld_with_the_water_gone_at_the_same_moment_ends_safe_on_the_reference_bath(moment):
+    # Not a named double fault, but the firmware's to cover (docs/safety.md): 1 L left under a
+    # welded SSR rises as fast as a pour, the weld checks waited for the "pour" to settle, and
+    # the water reached 64.15 C at the hold (OVER_TEMP after 56 s). From a step on, the relay
+    # now rests open while no heat is wanted.
+    from stoneheat.sim.plant import PlantParams
+
+    spec = [s for s in fe.OTHER_PAIRS if s[0] == "ssr-welded+low-water"][0]
+    r = fe.one_run((PlantParams(), moment, spec, None, 0))
+    assert r["code"] in spec[2] and r["heater_off"], r
+    assert r["max_water_c"] <= LIMIT_C and r["safe"], r
+
+
+def test_the_other_pairs_benchmark_prints_a_line_per_pair():
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "double_faults.py"
+    proc = subprocess.run([sys.executable, str(script), "--plants", "1", "--jobs", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    for name, _, _ in fe.OTHER_PAIRS:
+        row = [ln for ln in lines if ln.startswith(name + " ")]
+        assert len(row) == 1 and row[0].split()[1] == "5", proc.stdout  # 1 bath x 5 moments
