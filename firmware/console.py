@@ -36,7 +36,7 @@ HISTORY_PAGE = 30  # samples per reply: a reply line stays under about 1 KB
 EVENTS_PAGE = 10  # events per reply, for the same reason
 
 
-def _r(x, digits=2):
+def round_or_none(x, digits=2):
     return None if x is None else round(x, digits)
 
 
@@ -189,21 +189,21 @@ class Console:
         c = self.ctrl
         status = {
             "state": c.state,
-            "temp_c": _r(c.trusted_temp_c()),
-            "target_c": _r(c.target_c),
-            "heater_duty": _r(c.duty, 3),
-            "ready_in_s": _r(c.ready_in_s(), 0),
+            "temp_c": round_or_none(c.trusted_temp_c()),
+            "target_c": round_or_none(c.target_c),
+            "heater_duty": round_or_none(c.duty, 3),
+            "ready_in_s": round_or_none(c.ready_in_s(), 0),
             "cooling": c.cooling(),
             "heater_on": c.heater_on,
             "relay_on": c.relay_on,
             "fault": c.fault,
-            "fault_value_c": _r(c.fault_value),
+            "fault_value_c": round_or_none(c.fault_value),
             "stopped_by": c.stopped_by,
-            "cj_c": _r(c.cj_c),
-            "raw_c": _r(c.raw_c),
+            "cj_c": round_or_none(c.cj_c),
+            "raw_c": round_or_none(c.raw_c),
         }
         if c.second_sensor is not None:
-            status["temp2_c"] = _r(c.reading2_c)
+            status["temp2_c"] = round_or_none(c.reading2_c)
         if self.loop is not None:
             status["uptime_s"] = self.loop.uptime_s()
         return status
@@ -219,12 +219,12 @@ class Console:
                                    % args[0][:20])
             self.ctrl.set_target_c(target_c)
         t = self.ctrl.target_c
-        return {"target_c": _r(t), "target_f": _r(c_to_f(t))}
+        return {"target_c": round_or_none(t), "target_f": round_or_none(c_to_f(t))}
 
     def _start(self, args):
         _no_args(args, "start")
         self.ctrl.start()
-        return {"state": self.ctrl.state, "target_c": _r(self.ctrl.target_c),
+        return {"state": self.ctrl.state, "target_c": round_or_none(self.ctrl.target_c),
                 "cooling": self.ctrl.cooling()}
 
     def _stop(self, args):
@@ -302,7 +302,7 @@ class Console:
         c = self.ctrl
         frame = c.last_frame
         diag = {"frame": None if frame is None else "%08X" % frame, "sensor": c.sensor,
-                "raw_c": _r(c.raw_c, 3), "reading_c": _r(c.reading_c, 3), "cj_c": _r(c.cj_c, 3),
+                "raw_c": round_or_none(c.raw_c, 3), "reading_c": round_or_none(c.reading_c, 3), "cj_c": round_or_none(c.cj_c, 3),
                 "cal_gain": c.settings["cal_gain"], "cal_offset_c": c.settings["cal_offset_c"],
                 "fault": c.fault}
         if hasattr(gc, "mem_free"):  # MicroPython: the heap the firmware has left
@@ -393,7 +393,7 @@ class Console:
             return {"phase": None}
         reply = {"phase": tune.phase, "elapsed_s": tune.elapsed_ms // 1000,
                  "cycles": tune.cycles_done(), "of": tune.cycles, "reason": tune.reason,
-                 "target_c": _r(tune.setpoint_c)}
+                 "target_c": round_or_none(tune.setpoint_c)}
         if tune.result is not None:
             reply["result"] = dict((k, round(v, 5)) for k, v in tune.result.items())
         return reply

@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from . import display
+from .firmware.console import round_or_none
 from .link import LinkError
 from .ports import PortError
 from .session import (EXIT_FAULT, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_TIMEOUT, Failure,
@@ -135,7 +136,7 @@ def watch_cmd(session, as_json, interval, count):
                 trend.add(_heater_time_s(s, poller), s["temp_c"])
                 shown += 1
                 if as_json:
-                    s = dict(s, rate_c_per_min=_round(trend.c_per_min()))
+                    s = dict(s, rate_c_per_min=round_or_none(trend.c_per_min(), 3))
                     emit_json(s)
                 else:
                     click.echo(_live_line(s, trend, session.unit, s.get("fault") != advised))
@@ -148,10 +149,6 @@ def watch_cmd(session, as_json, interval, count):
             click.echo("Stopped watching; the heater carries on (`stoneheat stop` switches it "
                        "off).", err=True)
         return
-
-
-def _round(x):
-    return None if x is None else round(x, 3)
 
 
 @click.command("wait-ready")

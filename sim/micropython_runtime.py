@@ -5,7 +5,6 @@ The firmware runs unchanged; only its board is simulated. Each control period th
 hands over the time and the sensor's frame, and gets the outputs back.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -153,7 +152,3 @@ class MicroPythonFirmware:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def runtime_available():
-    return find_tool("micropython") is not None and os.name == "posix"

@@ -9,6 +9,7 @@ import time
 from array import array
 
 from ..firmware.access import FACTORY_PIN
+from ..firmware.console import round_or_none
 from ..firmware.controller import HeaterController
 from ..firmware.protocol import MAX_LINE
 from ..firmware.settings import Settings
@@ -219,8 +220,8 @@ def _run(scenario, controller, seed, sensor_noise_c, injected, glitch_rate, reco
         "full_power_s": full_power_s,
         "ready_s": metrics.settle_time_s(water, DT_S, sp, 0, end_ready),
         "overshoot_c": round(max(water) - sp, 3),
-        "band_c": _round(band),
-        "offset_c": _round(offset),
+        "band_c": round_or_none(band, 3),
+        "offset_c": round_or_none(offset, 3),
         "max_water_c": round(max(water), 3),
         "faults": faults,
         "heater_on_above_cutoff_s": on_above_cutoff * DT_S,
@@ -286,10 +287,6 @@ def _fault_figures(injected, fault_i, faults, water, outputs_off):
         figures["detect_latency_s"] = after[0]["t_s"] - fault_i * DT_S
     figures["max_water_after_fault_c"] = round(max(water[fault_i:]), 3)
     return figures
-
-
-def _round(x, nd=3):
-    return None if x is None else round(x, nd)
 
 
 def _next_disturbance_i(scenario, n):

@@ -58,10 +58,6 @@ class Scenario:
             return self.steady_window_s
         return (max(0.0, self.duration_s - HOUR), self.duration_s)
 
-    @property
-    def first_disturbance_s(self):
-        return self.events[0].t_s if self.events else None
-
 
 def _session(start_s):
     """One treatment: half the stones out (lid open a minute), used stones back 50 min later."""
