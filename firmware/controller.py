@@ -443,10 +443,13 @@ class HeaterController:
             # A weld with the water gone (1 L left) rises as fast as a pour and would pass
             # the cutoff meanwhile (64 C). So from a step on, for as long as no heat is
             # wanted, the relay is open too; closed again on 1 L that hot, a weld would pass
-            # the cutoff before its heat reached the probe.
+            # the cutoff before its heat reached the probe. A water level test (or a weld
+            # judgement) keeps the relay itself: with the relay closed and the SSR off, a weld
+            # shows to the weld checks that watch through it (resting there too named 4 of 750
+            # welds LOW_WATER, whose advice closes the relay on them again).
             self._rest = True
-        if self._rest:
-            if not (self.duty if test is None else test) > 0.0:
+        if self._rest and test is None:
+            if not self.duty > 0.0:
                 self.relay_on = False
                 self._heater_off_now()
                 return

@@ -314,6 +314,7 @@ class HeatWatch:
                 temp_c - self._fast_prev_c) > self._step_rate_c_s() * 2 * SAMPLE_MS / 1000.0:
             self._step_ms = STEP_SETTLE_MS
             self._stepped = True
+            self.level.step_seen(self.smooth_c)
         if self._fast_prev_c is not None and (
                 temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
             self.poured = True  # faster than any heater of the range: not the bath's slope

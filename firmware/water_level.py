@@ -184,6 +184,16 @@ class WaterLevel:
     def judging_weld(self):
         return self._weld and self.phase != 0
 
+    def step_seen(self, temp_c):
+        """The heat watch saw a step of poured-in heat (its weld checks wait for it). Within
+        ``REFIRE_S`` of a weld judgement that found the SSR obeying, the SSR is asked again:
+        a weld judged in doubt on a slow bath (9 L, probe 7 s, mixing 24 s) came back as a
+        string of steps, each after the SSR's last pulse, that the relay's rests hid for good
+        (no code, family seed 1)."""
+        if self._refire_ms > 0 and not self.phase and self.ref_k > 0.0:
+            self._weld_seen = True
+            self._start(temp_c)
+
     def suspect_weld(self, temp_c):
         """A weld check fired: judge it (a weld or low water) with the relay open. Returns
         SSR_WELDED at once when there is nothing to judge it by."""

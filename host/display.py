@@ -67,6 +67,7 @@ def status_lines(s, unit):
         return ["FAULT %s: water %s." % (s["fault"], water), fault_message(s["fault"])]
     lines = ["Idle, heater off: water %s, target %s." % (water, target)]
     if s.get("stopped_by") == AUTO_OFF:
-        lines.append(MESSAGES[AUTO_OFF])
-    lines.append("Run `stoneheat start` to heat.")
+        lines.append(MESSAGES[AUTO_OFF])  # it says how to heat again: once is enough
+    else:
+        lines.append("Run `stoneheat start` to heat.")
     return lines

@@ -13,14 +13,15 @@ from .firmware.units import c_to_f
 from .temperature import TEMPERATURE
 from .firmware.limits import DEFAULT_CUTOFF_C
 from .session import emit_json
-from .firmware.settings import Settings
+from .firmware.settings import SETTINGS, Settings
 from .sim.family import BATH_HELP, as_dict, bath_spec, describe, outside_range, parse_bath
 from .sim import fault_envelope
 from .sim.family import bath_family
 from .sim.faults import FAULT_KINDS, parse_fault, plain_number
 from .sim.plant import PlantParams
 from .sim.micropython_runtime import MicroPythonMissing
-from .sim.runner import CONTROLLERS, DAY_MS, RUNTIMES, run
+from .sim import metrics
+from .sim.runner import CONTROLLERS, DAY_MS, DT_S, RUNTIMES, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
 
 
@@ -47,6 +48,13 @@ def _target_option(f):
 def _fault_option(ctx, param, specs):
     """``--fault NAME@SECONDS`` (repeatable) as ``[(FaultKind, seconds)]``, or a usage error
     naming the faults."""
+    for spec in specs:
+        name = spec.partition("@")[0]
+        if "+" in name:  # a pair's name, as `sim faults` prints it
+            first, _, second = name.partition("+")
+            raise click.BadParameter(
+                "%r is a pair: give each fault its own --fault, at the same moment for the "
+                "double fault (--fault %s@1800 --fault %s@1800)" % (spec, first, second))
     try:
         faults = [parse_fault(spec) for spec in specs]
     except ValueError as e:
@@ -140,9 +148,10 @@ def _settings_option(ctx, param, pairs):
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the run to this PNG file.")
 @click.option("--fault", "fault", metavar="NAME@SECONDS", callback=_fault_option, multiple=True,
-              help="Break something at that time, e.g. ssr-welded@1800; repeat it for a "
-                   "double fault (--fault frozen@1800 --fault ssr-welded@1800). "
-                   "`stoneheat sim faults --help` lists the faults.")
+              help="Break something at that time; repeat it for a double fault. "
+                   "`stoneheat sim faults --help` lists the faults.\n\n\b\n"
+                   "--fault ssr-welded@1800\n"
+                   "--fault frozen@1800 --fault ssr-welded@1800")
 @bath_option
 @click.option("--heated-before", is_flag=True,
               help="The heater has heated this bath to READY before: a heat-up of the same "
@@ -243,8 +252,15 @@ def _describe(r, sc):
         lines.append("  hold              %.2f C peak to peak, mean %+.3f C (%s)"
                      % (r["band_c"], r["offset_c"], _window_text(sc)))
     if "recovery_s" in r:
-        lines.append("  recovery          %s after the first disturbance (full power: %s)"
-                     % (_minutes(r["recovery_s"]), _minutes(r["recovery_full_power_s"])))
+        band = metrics.READY_BAND_C
+        if r["recovery_s"] is not None and r["recovery_s"] <= DT_S:  # never left the band
+            lines.append("  recovery          none needed: the water stayed within %.1f C of "
+                         "the target through the first disturbance" % band)
+        else:
+            lines.append("  recovery          %s to be back within %.1f C of the target after the "
+                         "first disturbance (at full power from then on: %s)"
+                         % (_minutes(r["recovery_s"]), band,
+                            _minutes(r["recovery_full_power_s"])))
     faults = ", ".join("%s at %.0f s" % (f["code"], f["t_s"]) for f in r["faults"]) or "none"
     lines.append("  faults            %s" % faults)
     if "fault" in r:
@@ -429,7 +445,10 @@ def _fault_row_text(r, where):
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
               callback=_settings_option,
               help="Run with this firmware setting (repeatable), e.g. watch_s=240: the matrix "
-                   "must stay safe at each end of every safety setting's range.")
+                   "must stay safe at each end of every safety setting's range. The safety "
+                   "settings and their ranges: " + ", ".join(
+                       "%s %g-%g" % (name, SETTINGS[name][1], SETTINGS[name][2])
+                       for name in sorted(fault_envelope.GOVERNS)) + ".")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Processes to share the runs (default: one per CPU).")
 @click.option("--json", "as_json", is_flag=True,
@@ -440,7 +459,8 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
     Every fault of the matrix (and the named double faults) is injected into a heat-up of a
     bath to 130 F at each moment: mid heat-up, at hold (READY), just after 1.5 kg of cold
     stones, just after 1 L of cold water, with the lid off. Each run goes on 20 minutes after
-    the fault (an hour for low water and a dead element, which the held water makes harmless
+    the fault (half an hour for a weld, which the relay's rests hold off while no heat is
+    wanted, an hour for low water and a dead element, which the held water makes harmless
     meanwhile). `safe` means a code that stops the fault latched (the expected one, or one
     counted as named otherwise: TC_OPEN for a loose connector, SSR_WELDED or OVER_TEMP for low
     water, HEATING_WATCH for a weld, whose hold opens the relay), the heater ended off, and the

@@ -226,3 +226,39 @@ def test_watch_waits_for_a_heater_that_went_away(tmp_path):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "still trying" in err and err.count("still trying") == 1, err
+
+
+def test_an_auto_off_says_how_to_heat_again_once():
+    from stoneheat.display import status_lines
+    from stoneheat.firmware.faults import AUTO_OFF
+
+    lines = status_lines({"state": "IDLE", "temp_c": 40.0, "target_c": 54.44,
+                          "stopped_by": AUTO_OFF}, "C")
+    assert sum("start" in line.lower() for line in lines) == 1, lines
+    plain = status_lines({"state": "IDLE", "temp_c": 40.0, "target_c": 54.44,
+                          "stopped_by": None}, "C")
+    assert plain[-1] == "Run `stoneheat start` to heat."
+
+
+def test_a_trend_in_f_is_the_same_change_in_f_degrees():
+    from stoneheat.display import rate
+
+    assert rate(1.0, "F") == "+1.8 \u00b0F/min" and rate(-2.5, "F") == "-4.5 \u00b0F/min"
+    assert rate(1.0, "C") == "+1.0 \u00b0C/min" and rate(None, "F") == "-"
+
+
+@pytest.mark.parametrize("command", [["sim", "run", "--help"], ["sim", "faults", "--help"]])
+def test_help_examples_stay_whole_on_an_80_column_terminal(command):
+    # Wrapped on a hyphen or an '=', `ssr-welded@1800` and `mains=FACTOR` were split in two.
+    out = CliRunner().invoke(main, command, terminal_width=80).output
+    assert "mains=FACTOR" in out and "ssr- welded" not in out.replace("\n", " ")
+    if command[1] == "run":
+        assert "--fault frozen@1800 --fault ssr-welded@1800" in out
+    else:  # --setting names the settings it is for, with their ranges
+        assert "watch_s 60-240" in out and "weld_base_c 0.1-1" in out
+
+
+def test_a_pair_given_to_sim_run_says_how_to_give_a_double_fault():
+    r = CliRunner().invoke(main, ["sim", "run", "heatup", "--fault", "frozen+ssr-welded@1800"])
+    assert r.exit_code == 2
+    assert "--fault frozen@1800 --fault ssr-welded@1800" in r.output
