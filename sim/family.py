@@ -59,8 +59,8 @@ BATH_NAMES = (
     ("mixing_s", "mixing_delay_s", 0.25, 120.0),
 )
 BATH_HELP = ("water_l=L, stones_kg=KG, heater_w=W, mains=FACTOR, probe_tau_s=S, mixing_s=S "
-             "joined by commas (any subset; the rest from the reference bath: 6 L, 3 kg, 1200 W, mains 1.0, "
-             "probe 3 s, mixing 15 s)")
+             "joined by commas (any subset; the rest from the reference bath: 6 L, 3 kg, "
+             "1200 W, mains 1.0, probe 3 s, mixing 15 s)")
 
 
 def parse_bath(spec, base=None):
