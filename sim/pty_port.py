@@ -10,6 +10,9 @@ import time
 import tty
 
 DRAIN_S = 1.0  # how long a closing port waits for a client to read what was written
+# The kernel moves bytes written to the master into the client's queue a moment later (a work
+# queue): until then the queue reads empty, and a port closed in that moment loses them.
+SETTLE_S = 0.1
 
 
 class PseudoTerminal:
@@ -18,6 +21,7 @@ class PseudoTerminal:
         # Raw: no echo, no line editing, no CR/LF translation, as a USB serial port behaves.
         tty.setraw(self._slave)
         os.set_blocking(self.master, False)
+        self._last_write = None  # time.monotonic() of the last bytes written
         # Holding the device side open keeps the port alive between clients: without it, the
         # master reads EIO as soon as the last client closes the port.
         self.path = os.ttyname(self._slave)
@@ -30,9 +34,12 @@ class PseudoTerminal:
 
     def write(self, data):
         try:
-            return os.write(self.master, data)
+            n = os.write(self.master, data)
         except (BlockingIOError, InterruptedError):
             return 0
+        if n:
+            self._last_write = time.monotonic()
+        return n
 
     def wait_readable(self, timeout_s):
         """True as soon as there is input, False after ``timeout_s`` without any."""
@@ -55,7 +62,11 @@ class PseudoTerminal:
         # A real board's last reply (to `maintenance`) leaves its UART before it resets;
         # closing the master at once would throw away what the client has not read.
         deadline = time.monotonic() + DRAIN_S
-        while self.unread() and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            settling = (self._last_write is not None
+                        and time.monotonic() - self._last_write < SETTLE_S)
+            if not settling and not self.unread():
+                break
             time.sleep(0.01)
         for fd in (self.master, self._slave):
             try:

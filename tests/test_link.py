@@ -218,3 +218,21 @@ def test_a_reply_that_does_not_fit_the_heap_is_an_error_not_the_end_of_the_loop(
                 link.request("config get")
             assert link.request("ping") == {"pong": True}
         assert heater.loop.running
+
+
+def test_the_last_reply_written_before_the_port_closes_reaches_the_client():
+    """A `maintenance` reply is the loop's last word: the kernel hands bytes written to the
+    master to the client's queue a moment later, and a port closed in that moment lost them
+    (286 of 300 here before the port waited for them; the CI once failed on it)."""
+    import threading
+
+    for _ in range(20):
+        port = PseudoTerminal()
+        got = []
+        with serial.Serial(port.path, timeout=5) as client:
+            reader = threading.Thread(target=lambda: got.append(client.read_until(b"\n", 200)))
+            reader.start()
+            port.write(b'{"id": 1, "ok": true}\n')
+            port.close()
+            reader.join()
+        assert got == [b'{"id": 1, "ok": true}\n']
