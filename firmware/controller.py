@@ -438,6 +438,11 @@ class HeaterController:
             self._heater_off_now()
             return
         test = self.watch.level.duty()
+        if test is None and self.watch.level.reask(self.temp_c):
+            # A weld judgement that found the SSR obeying asks it once more (WaterLevel).
+            self.relay_on = False
+            self._heater_off_now()
+            return
         if self.watch.stepping():
             # Heat poured in is settling, and the weld checks wait for it: they see nothing.
             # A weld with the water gone (1 L left) rises as fast as a pour and would pass

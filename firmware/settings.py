@@ -53,6 +53,9 @@ SETTINGS = {
     "cal_gain": (1.0, 0.9, 1.1, "calibration: reading scale about 0 C"),
 }
 
+# Settings that count (a switch is 0 or 1): a fraction would be cut, silently, by the firmware.
+WHOLE = ("sensor_bad_reads", "adapt")
+
 
 class Settings:
     def __init__(self, values=None):
@@ -78,6 +81,8 @@ class Settings:
         low, high = SETTINGS[name][1], SETTINGS[name][2]
         if not (low <= value <= high):  # also refuses NaN
             raise SettingError("OUT_OF_RANGE", "%s must be between %g and %g" % (name, low, high))
+        if name in WHOLE and value != int(value):  # 1.5 bad reads would be read as 1
+            raise SettingError("BAD_VALUE", "%s must be a whole number" % name)
         return value
 
     def update(self, changes):

@@ -111,6 +111,11 @@ BACKGROUND_SHARE = 0.7
 # can miss a weld behind a bath's bend (its answers carry errors of 0.1-0.15 C against a
 # 0.3 C signal), while heat poured in fires a weld check once.
 REFIRE_S = 1200
+# A weld judgement that cleared is asked once more at once on a bath that rises more than
+# this at full power over its lag: a weld wrongly cleared there heats the water this much before
+# the probe sees it (3 L behind 30 s of mixing: 3.5 C). Slower baths, where the weld checks
+# catch such a weld within minutes, would only wait out a second judgement (seed 1: 31 min).
+REASK_RISE_C = 1.5
 SHOW_S = 40  # a pulse's heat shows over the model's lag and this (the element's, probe's lags)
 ABORT_FALL_C = 1.0  # a test that sees the reading fall this far gives the heater back (below)
 ABORT_SPAN_S = 60  # ... within this long, or below the drift's line once it is measured
@@ -132,6 +137,8 @@ class WaterLevel:
         self.last_full_c = None
         self._low = 0  # low answers in a row
         self._refire_ms = 0  # a weld check cleared this recently: firing again, it latches
+        self._reask = False  # ... and the SSR is to be asked once more (``reask_due``)
+        self._asked = False  # the judgement under way asks it once more
         self._rise_ms = 0  # an unexplained rise started a test this recently: not again
         self._since_ms = 0  # time at a calm hold since the last test
         self._calm_ms = 0  # how long the hold has been calm
@@ -183,6 +190,29 @@ class WaterLevel:
 
     def judging_weld(self):
         return self._weld and self.phase != 0
+
+    def reask_due(self):
+        """Whether a weld judgement found the SSR obeying less than ``REFIRE_S`` ago and has not
+        been asked again since: behind a long mixing lag (3 L, mixing 30 s) the bath's fall
+        after cold stones hid both the probe and the pulse, the SSR was found obeying, and
+        the relay closed again at no heat wanted let the weld heat 4 C before the probe saw
+        it (61.7 C). So on a bath that rises more than ``REASK_RISE_C`` at full power over
+        its lag, the SSR is asked once more (``reask``) as soon as the first judgement hands
+        back, the bath now past what fell (resting the relay until heat was wanted instead
+        left welds on slow baths unnamed for 35 minutes). On slower baths the weld checks,
+        watching through the closed relay, catch a weld sooner than a second judgement."""
+        return (self._reask and self._refire_ms > 0
+                and self.ref_k * self.lag_s > REASK_RISE_C)
+
+    def reask(self, temp_c):
+        """Ask the SSR again (see ``reask_due``); True when that judgement has the heater."""
+        if not self.reask_due() or self.phase:
+            return False
+        self._reask = False
+        self._asked = True
+        self._weld_seen = True
+        self._start(temp_c)
+        return True
 
     def step_seen(self, temp_c):
         """The heat watch saw a step of poured-in heat (its weld checks wait for it). Within
@@ -355,6 +385,8 @@ class WaterLevel:
             return SSR_WELDED
         self._low = 0
         self._refire_ms = REFIRE_S * 1000  # heat poured in fires a weld check once
+        self._reask = not self._asked  # asked once more, not twice
+        self._asked = False
         return None
 
     def _start(self, temp_c, background=0.0, rise_c=SUSPECT_RISE_C):

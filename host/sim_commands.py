@@ -81,7 +81,8 @@ def bath_option(f):
         help="Run on this bath instead of the reference one: " + BATH_HELP + ".")(f)
 
 
-def _resolve(scenario_name, target, bath=None):
+def _resolve(scenario_name, target, bath=None, settings=None):
+    """The scenario on ``bath`` at ``target``, which the firmware with ``settings`` accepts."""
     scenario = SCENARIOS[scenario_name]
     if bath is not None:
         scenario = dataclasses.replace(scenario, plant=bath)
@@ -89,8 +90,13 @@ def _resolve(scenario_name, target, bath=None):
         if out:
             click.echo("note: %s is outside the product's range of baths" % ", ".join(out),
                        err=True)
+    ctrl = HeaterController(Settings(settings) if settings else None)
+    if target is None and settings:
+        try:  # the scenario's own target, inside the range these settings allow
+            ctrl.set_target_c(scenario.setpoint_c)
+        except SettingError as e:
+            raise click.UsageError("%s: %s; give a --target inside it" % (scenario_name, e))
     if target is not None:
-        ctrl = HeaterController()
         try:
             ctrl.set_target_c(target.celsius)  # the firmware's own bounds decide
         except SettingError as e:
@@ -173,7 +179,7 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     controller measured. `full power` is the time the same bath needs at 100 % power: no
     controller can be faster.
     """
-    sc = _resolve(scenario, target, bath)
+    sc = _resolve(scenario, target, bath, settings)
     if settings and controller != "firmware":
         raise click.UsageError("--setting is a setting of the firmware: --controller firmware")
     memory = None

@@ -112,3 +112,33 @@ def test_a_run_whose_fault_latched_says_the_heater_was_off_not_a_hold():
     proc = stoneheat("sim", "run", "heatup", "--fault", "tc-open@4000", "--json")
     r = json.loads(proc.stdout)
     assert r["ready_s"] is not None and r["ready_s"] <= 1.15 * r["full_power_s"]
+
+
+def test_a_weld_the_judgement_found_obeying_behind_30_s_of_mixing_is_asked_again_before_it_heats():
+    # The hostile review's corner: 3 L with 5 kg of stones at 1500 W, mains +10 %, 30 s of
+    # mixing. The weld comes as the cold stones fall: the judgement's probe and pulse both hid
+    # behind the fall and found the SSR obeying; the relay closed at no heat wanted and the weld
+    # heated the water 57.7 -> 61.7 C before the probe saw it. Now the relay rests open while no
+    # heat is wanted and the SSR is asked again when heat is: SSR_WELDED, the water <= 61 C.
+    proc = stoneheat("sim", "run", "stones", "--bath", "water_l=3,stones_kg=5,heater_w=1500,"
+                     "mains=1.1,probe_tau_s=1,mixing_s=30", "--fault", "ssr-welded@7245", "--json")
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["code"] == "SSR_WELDED" and r["heater_off"], r
+    assert r["max_water_after_fault_c"] <= 61.0 and r["detect_latency_s"] <= 1800, r
+
+
+def test_settings_the_scenario_or_the_firmware_cannot_take_are_usage_errors_not_tracebacks():
+    # A raised minimum target leaves the scenario's 130 F outside the range: say so.
+    proc = stoneheat("sim", "run", "heatup", "--setting", "setpoint_min_c=57")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "target must be between 57.0 and 57.0 C" in proc.stderr
+    assert "--target" in proc.stderr
+    # ... and the target given is judged by the settings given, not the defaults'.
+    proc = stoneheat("sim", "run", "heatup", "--setting", "setpoint_min_c=57", "--target", "57",
+                     "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["setpoint_c"] == 57.0
+    # A count takes whole numbers: 1.5 bad reads was read as 1.
+    proc = stoneheat("sim", "run", "heatup", "--setting", "sensor_bad_reads=1.5")
+    assert proc.returncode == 2 and "sensor_bad_reads must be a whole number" in proc.stderr
