@@ -145,10 +145,13 @@ def test_settings_reach_the_micropython_firmware_through_its_console():
 
 def test_config_lines_stay_within_the_console_line_limit():
     from stoneheat.firmware.protocol import MAX_LINE
-    from stoneheat.firmware.settings import SETTINGS, Settings
+    from stoneheat.firmware.settings import SETTINGS, WHOLE, Settings
     from stoneheat.sim.runner import _config_lines
 
-    every = Settings({n: (low + high) / 2 for n, (_, low, high, _) in SETTINGS.items()
+    def middle(name, low, high):
+        return round((low + high) / 2) if name in WHOLE else (low + high) / 2
+
+    every = Settings({n: middle(n, low, high) for n, (_, low, high, _) in SETTINGS.items()
                       if n not in ("setpoint_min_c", "setpoint_max_c", "cutoff_c", "min_pulse_s")})
     lines = _config_lines(every)
     assert len(lines) > 1 and all(len(line) <= MAX_LINE for line in lines)
