@@ -65,19 +65,25 @@ def _fault_option(ctx, param, specs):
     return faults
 
 
-def _bath_option(ctx, param, spec):
-    """``--bath water_l=3,...`` as ``PlantParams``, or None for the scenario's own bath."""
-    if spec is None:
+def _bath_option(ctx, param, specs):
+    """``--bath water_l=3,...`` as ``PlantParams``, or None for the scenario's own bath. Given
+    more than once, the parts make one bath (the last one alone was taken, silently)."""
+    if not specs:
         return None
     try:
-        return parse_bath(spec)
+        bath = parse_bath(",".join(specs))
     except ValueError as e:
         raise click.BadParameter(str(e))
+    out = outside_range(bath)
+    if out:
+        click.echo("note: %s: outside the product's range of baths (it runs, as a what-if)"
+                   % ", ".join(out), err=True)
+    return bath
 
 
 def bath_option(f):
     return click.option(
-        "--bath", "bath", metavar="NAME=VALUE,...", callback=_bath_option, default=None,
+        "--bath", "bath", metavar="NAME=VALUE,...", callback=_bath_option, multiple=True,
         help="Run on this bath instead of the reference one: " + BATH_HELP + ".")(f)
 
 
@@ -86,10 +92,6 @@ def _resolve(scenario_name, target, bath=None, settings=None):
     scenario = SCENARIOS[scenario_name]
     if bath is not None:
         scenario = dataclasses.replace(scenario, plant=bath)
-        out = outside_range(bath)
-        if out:
-            click.echo("note: %s is outside the product's range of baths" % ", ".join(out),
-                       err=True)
     ctrl = HeaterController(Settings(settings) if settings else None)
     if target is None and settings:
         try:  # the scenario's own target, inside the range these settings allow
@@ -202,6 +204,9 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
         raise click.UsageError(str(e))
     result["plant"] = as_dict(sc.plant)
     result["bath"] = bath_spec(sc.plant)
+    if "fault" in result:
+        cutoff_c = (Settings(settings) if settings else Settings())["cutoff_c"]
+        result["safe"] = _ended_safe(result, cutoff_c)
     if plot_path:
         from .sim.plot import plot_run
 
@@ -211,10 +216,37 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
             raise click.FileError(plot_path, hint=str(e))
     if as_json:
         emit_json(result)
-        return
-    click.echo(_describe(result, sc))
-    if plot_path:
-        click.echo("  plot              %s" % plot_path)
+    else:
+        click.echo(_describe(result, sc))
+        if plot_path:
+            click.echo("  plot              %s" % plot_path)
+    if result.get("safe") is False:
+        # As `sim faults` does: a script (or CI) running a what-if learns it from the exit code.
+        click.echo("NOT SAFE: %s" % _unsafe_reason(result, cutoff_c), err=True)
+        sys.exit(1)
+
+
+def _ended_safe(r, cutoff_c):
+    """What `sim faults` calls safe, whatever the code's name: a code latched, the heater
+    off, the true water no more than fault_envelope.MARGIN_ABOVE_CUTOFF_C past the cutoff."""
+    hottest = r["max_water_after_fault_c"]
+    if hottest is None:  # not injected: the run ended before it was due
+        return None
+    return (r["code"] is not None and r["heater_off"]
+            and hottest <= cutoff_c + fault_envelope.MARGIN_ABOVE_CUTOFF_C)
+
+
+def _unsafe_reason(r, cutoff_c):
+    why = []
+    if r["code"] is None:
+        why.append("no fault latched")
+    if not r["heater_off"]:
+        why.append("the heater was still on at the end")
+    if r["max_water_after_fault_c"] > cutoff_c + fault_envelope.MARGIN_ABOVE_CUTOFF_C:
+        why.append("the water reached %.2f C, past the cutoff %.1f C + %.0f C"
+                   % (r["max_water_after_fault_c"], cutoff_c,
+                      fault_envelope.MARGIN_ABOVE_CUTOFF_C))
+    return "%s: %s" % (r["fault"], "; ".join(why))
 
 
 def _minutes(s):

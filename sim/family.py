@@ -100,10 +100,12 @@ def bath_spec(params):
 
 
 def outside_range(params):
-    """The parameters of ``params`` outside the product's range, as ``name=value`` strings."""
+    """The parameters of ``params`` outside the product's range, each as the ``--bath`` text
+    a user typed and the range, e.g. ``'mains=1.3 (0.9-1.1)'``."""
+    short = {name: s for s, name, _, _ in BATH_NAMES}
     out = []
     for name, low, high in RANGES:
         value = getattr(params, name)
         if not (low <= value <= high):
-            out.append("%s=%g" % (name, value))
+            out.append("%s=%g (%g-%g)" % (short[name], value, low, high))
     return out

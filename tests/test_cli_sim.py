@@ -142,3 +142,39 @@ def test_settings_the_scenario_or_the_firmware_cannot_take_are_usage_errors_not_
     # A count takes whole numbers: 1.5 bad reads was read as 1.
     proc = stoneheat("sim", "run", "heatup", "--setting", "sensor_bad_reads=1.5")
     assert proc.returncode == 2 and "sensor_bad_reads must be a whole number" in proc.stderr
+
+
+def test_a_run_whose_fault_does_not_end_safe_says_so_and_exits_1():
+    # Was exit 0 with the water at 63 C: a script or CI running a what-if must learn it from
+    # the exit code, as `sim faults` tells it (the corner in docs/safety.md, Known limits).
+    corner = "water_l=3,stones_kg=0,heater_w=1500,mains=1.1,probe_tau_s=8,mixing_s=30"
+    proc = stoneheat("sim", "run", "stones", "--bath", corner, "--fault", "ssr-welded@7425")
+    assert proc.returncode == 1
+    assert "NOT SAFE: ssr-welded: the water reached 63.02 C, past the cutoff 60.0 C + 1 C" \
+        in proc.stderr
+    assert "hottest water after it 63.02 C" in proc.stdout  # the report is still printed
+    proc = stoneheat("sim", "run", "stones", "--bath", corner, "--fault", "ssr-welded@7425",
+                     "--json")
+    assert proc.returncode == 1 and json.loads(proc.stdout)["safe"] is False
+    # A fault that ends safe exits 0 and says so.
+    proc = stoneheat("sim", "run", "heatup", "--fault", "low-water@300", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["safe"] is True
+    # Never injected (the run ended first): no verdict, no failure.
+    proc = stoneheat("sim", "run", "heatup", "--fault", "low-water@30000", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["safe"] is None
+
+
+def test_a_bath_given_in_parts_is_one_bath_and_a_what_if_names_the_range():
+    # Was: the second --bath replaced the first silently, and the note named the model's
+    # field (mains_factor=1.3) without the range; sim faults printed none.
+    proc = stoneheat("sim", "run", "heatup", "--bath", "water_l=2", "--bath", "mains=1.3",
+                     "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["bath"].startswith("water_l=2,stones_kg=3,heater_w=1200,mains=1.3")
+    assert "note: water_l=2 (3-17), mains=1.3 (0.9-1.1): outside the product's range" \
+        in proc.stderr
+    proc = stoneheat("sim", "run", "heatup", "--bath", "water_l=4", "--bath", "water_l=5")
+    assert proc.returncode == 2 and "water_l is given twice" in proc.stderr
+    proc = stoneheat("sim", "faults", "--bath", "water_l=2", "--moment", "ready", "--fault",
+                     "tc-open", "--json")
+    assert proc.returncode == 0 and "water_l=2 (3-17)" in proc.stderr
