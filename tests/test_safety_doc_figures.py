@@ -63,7 +63,9 @@ def _fmt(value, digits):
 
 def _stoneheat(*args):
     proc = subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
+    # A run whose fault ends unsafe (a Known limit the doc quotes) says so and exits 1.
+    assert proc.returncode == 0 or (proc.returncode == 1 and "NOT SAFE" in proc.stderr), \
+        proc.stderr
     return json.loads(proc.stdout)
 
 
