@@ -180,6 +180,9 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     All figures are on the true water temperature of the simulated bath, not on what the
     controller measured. `full power` is the time the same bath needs at 100 % power: no
     controller can be faster.
+
+    With --fault, the run exits 1 (and says why, on stderr) when the fault did not end safe:
+    no code latched, the heater still on, or the water more than 1 C past the cutoff.
     """
     sc = _resolve(scenario, target, bath, settings)
     if settings and controller != "firmware":
@@ -206,7 +209,7 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     result["bath"] = bath_spec(sc.plant)
     if "fault" in result:
         cutoff_c = (Settings(settings) if settings else Settings())["cutoff_c"]
-        result["safe"] = _ended_safe(result, cutoff_c)
+        result["safe"] = fault_envelope.stopped(result, cutoff_c)
     if plot_path:
         from .sim.plot import plot_run
 
@@ -224,16 +227,6 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
         # As `sim faults` does: a script (or CI) running a what-if learns it from the exit code.
         click.echo("NOT SAFE: %s" % _unsafe_reason(result, cutoff_c), err=True)
         sys.exit(1)
-
-
-def _ended_safe(r, cutoff_c):
-    """What `sim faults` calls safe, whatever the code's name: a code latched, the heater
-    off, the true water no more than fault_envelope.MARGIN_ABOVE_CUTOFF_C past the cutoff."""
-    hottest = r["max_water_after_fault_c"]
-    if hottest is None:  # not injected: the run ended before it was due
-        return None
-    return (r["code"] is not None and r["heater_off"]
-            and hottest <= cutoff_c + fault_envelope.MARGIN_ABOVE_CUTOFF_C)
 
 
 def _unsafe_reason(r, cutoff_c):

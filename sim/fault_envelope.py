@@ -103,6 +103,17 @@ def full_power_s(params, setpoint_c=SETPOINT_130F_C):
     return BathPlant(params, DT_S).full_power_time_s(setpoint_c - 0.5)
 
 
+def stopped(result, cutoff_c):
+    """Whether a run's fault was stopped, whatever its code's name: a code latched, the heater
+    off, the true water at most MARGIN_ABOVE_CUTOFF_C past the cutoff. None when the run ended
+    before the fault was due. (The matrix's ``safe`` also wants the code it expects.)"""
+    hottest = result["max_water_after_fault_c"]
+    if hottest is None:
+        return None
+    return (result["code"] is not None and result["heater_off"]
+            and hottest <= cutoff_c + MARGIN_ABOVE_CUTOFF_C)
+
+
 def one_run(job):
     """One row: ``job`` = (params, moment, fault spec, settings values or None, seed)."""
     params, moment, spec, settings, seed = job
@@ -120,10 +131,8 @@ def one_run(job):
     injected = [(FAULT_KINDS[k], at_s + dt) for k, dt in steps]
     result, _ = run(scenario, "firmware", seed, settings=allowed if settings else None,
                     faults=injected)
-    cutoff = allowed["cutoff_c"]
     hottest = result["max_water_after_fault_c"]
-    safe = (result["code"] in expected and result["heater_off"] and hottest is not None
-            and hottest <= cutoff + MARGIN_ABOVE_CUTOFF_C)
+    safe = result["code"] in expected and stopped(result, allowed["cutoff_c"]) is True
     return {"fault": name, "moment": moment, "at_s": round(at_s, 2), "code": result["code"],
             "expected": list(expected),
             "named_otherwise": result["code"] in ALSO_ACCEPTED.get(name, ()),
