@@ -6,7 +6,8 @@ exchanges, a hot top-up and a small bare bath; none may trip.
 Workday i runs on bath i % PLANTS of the seeded family (3-17 L, 0-5 kg of stones, 800-1500 W,
 mains +-10 %, probe lag 1-8 s, mixing 5-30 s) with sensor seed i; `--plants 0` runs them all
 on the reference bath. Then the cases issue 13 named: 1 L of hot water (70-90 C) topped up at
-hold on each bath, and a 3 L bath with no stones on 1500 W at mains +10 %. And on each bath, a
+hold on each bath, a 3 L bath with no stones on 1500 W at mains +10 %, and workdays on the
+big baths on a weak heater whose lunch top-up the last hostile review tripped. And on each bath, a
 workday that remembers yesterday's heat-up at its worst (the heater keeps the slope of its last
 heat-up: docs/safety.md): yesterday at mains +10 % without stones, today at mains -10 % with
 5 kg more; and the first workday a heater ever does, judged by the bath declared from its
@@ -28,6 +29,15 @@ from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS, Event
 
 SMALL_BARE = "water_l=3,stones_kg=0,heater_w=1500,mains=1.1"
+# Big baths on a weak heater, where the short window after the lunch top-up's fall gives heat
+# that hides in the fall (the last hostile review: HEATING_WATCH on every sensor seed).
+WEAK_CORNERS = (
+    "water_l=17,stones_kg=0,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+    "water_l=17,stones_kg=0,heater_w=800,mains=1.0,probe_tau_s=1,mixing_s=5",
+    "water_l=12,stones_kg=2,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+    "water_l=17,stones_kg=5,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+    "water_l=17,stones_kg=0,heater_w=800,mains=0.9,probe_tau_s=8,mixing_s=30",
+)
 HOT_TOPUP_C = (70.0, 80.0, 90.0)
 
 
@@ -86,6 +96,8 @@ def jobs(runs, plants, glitch_rate, seed0=0):
                                         duration_s=4 * 3600.0), j, glitch_rate))
     out.append(("workday on the small bare bath %s" % SMALL_BARE,
                 dataclasses.replace(day, plant=parse_bath(SMALL_BARE)), runs, glitch_rate))
+    out += [("workday on the weak corner %s" % bath, dataclasses.replace(day, plant=parse_bath(bath)),
+             runs + j, glitch_rate) for j, bath in enumerate(WEAK_CORNERS)]
     out += [remembered(bath, runs, j, glitch_rate) for j, bath in enumerate(baths)]
     out += [declared(bath, runs, j, glitch_rate) for j, bath in enumerate(baths)]
     return out
@@ -119,11 +131,13 @@ def main():
                     bands.append(r["band_c"])
     baths = args.plants or 1
     print("%d runs: %d workdays (8 h each, seeds 0-%d) over %s, %d hot top-ups, the small bare "
-          "bath, %d workdays remembering yesterday (%d had a slope to remember), %d first "
-          "workdays judged by the bath declared; %.1f %% glitches: %d tripped falsely"
+          "bath, %d weak corners, %d workdays remembering yesterday (%d had a slope to "
+          "remember), %d first workdays judged by the bath declared; %.1f %% glitches: "
+          "%d tripped falsely"
           % (len(todo), args.runs, args.runs - 1,
              "%d baths of the family" % args.plants if args.plants else "the reference bath",
-             baths, baths, remembering, baths, 100 * args.glitch_rate, len(tripped)))
+             baths, len(WEAK_CORNERS), baths, remembering, baths, 100 * args.glitch_rate,
+             len(tripped)))
     for label, seed, faults, hottest in sorted(tripped):
         print("  %s, seed %d: %s" % (label, seed, faults))
     for label, seed, faults, hottest in sorted(rightly):

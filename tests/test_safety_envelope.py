@@ -358,18 +358,16 @@ def _slow_top_up(bath, at_s, marks=()):
     _slow_top_up("water_l=6.0,stones_kg=0.3,heater_w=804,mains=0.93,probe_tau_s=6.5,"
                  "mixing_s=26.0", 7200.0),
     _slow_top_up("water_l=9.196,stones_kg=0.566,heater_w=807.945,mains=0.921,probe_tau_s=3.081,"
-                 "mixing_s=11.345", 4012.875, pytest.mark.xfail(strict=True, reason=(
-                     "open (issue 13, docs/safety.md, Known limits): 1 L of cold water at the "
-                     "hold of a 9.2 L bath on 808 W at mains -8 %: the window sized for 1 L "
-                     "left after the fall gives 16 s of heat, which shows 0.04 C, under the "
-                     "hold's 0.05 C, and HEATING_WATCH latches at 4158 s on sensor seeds 0, 3 "
-                     "and 5")))])
+                 "mixing_s=11.345", 4012.875)])
 def test_a_cold_top_up_on_a_slow_bath_is_not_a_probe_out(bath, at_s):
     # Slow baths whose heat shows late behind a cold top-up. After a fall that fast the heating
     # watch sizes its window for 1 L left (the one leak that leaves the probe dry), and the
     # heat given must show: on the 6.0 L bath it does, and once it has the windows are the
     # full bath's again (holding on, its second window latched HEATING_WATCH at 7296 s). An
-    # earlier try of that window tripped 17 of 161 workdays of benchmarks/false_trips.py.
+    # earlier try of that window tripped 17 of 161 workdays of benchmarks/false_trips.py. On
+    # the 9.2 L bath on 808 W the 16 s of heat showed 0.04 C, under the hold's 0.05 C, hidden
+    # in the fall: HEATING_WATCH at 4158 s on seeds 0, 3 and 5, until a reading that has
+    # stopped falling ended the hold (HeatWatch._settled_in_water).
     scenario = dataclasses.replace(SCENARIOS["heatup"], plant=parse_bath(bath),
                                    duration_s=at_s + 1800.0,
                                    events=(Event(at_s, "water_in", 1.0, 20.0),))
@@ -377,6 +375,39 @@ def test_a_cold_top_up_on_a_slow_bath_is_not_a_probe_out(bath, at_s):
         result, _ = run(scenario, seed=seed, glitch_rate=0.005)
         assert result["faults"] == [], seed
         assert result["recovery_s"] is not None
+
+
+@pytest.mark.parametrize("bath", [
+    "water_l=17,stones_kg=0,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+    "water_l=17,stones_kg=0,heater_w=800,mains=1.0,probe_tau_s=1,mixing_s=5",
+    "water_l=12,stones_kg=2,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+    "water_l=17,stones_kg=5,heater_w=800,mains=0.9,probe_tau_s=1,mixing_s=5",
+])
+def test_the_workday_lunch_top_up_on_a_big_bath_on_a_weak_heater_is_not_a_probe_out(bath):
+    # The last hostile review: the lunch top-up's fall opens the short window sized for 1 L
+    # left; its 16 s of heat into 12-18 L on 720-800 W hid in the fall, the hold never saw
+    # its 0.05 C, and HEATING_WATCH latched at 15136-15138 s on every sensor seed 0-5.
+    scenario = dataclasses.replace(SCENARIOS["workday"], plant=parse_bath(bath))
+    for seed in (0, 3):
+        result, _ = run(scenario, seed=seed)
+        assert result["faults"] == [], (bath, seed)
+        assert result["max_water_c"] <= LIMIT_C
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open (issue 13, docs/safety.md Known limits): 1 L left late in a heat-up on 1.65 kW heats "
+    "0.34-0.39 C/s and the reading lags it by that times mixing + probe lag; no check on the "
+    "reading stops it within the 5.6 C of headroom: it needs a power cap near the target sized "
+    "by the bath's lag, and checks that count heat by duty rather than at full power"))
+@pytest.mark.parametrize("bath, at_s", [
+    ("water_l=10,stones_kg=2,heater_w=1500,mains=1.1,probe_tau_s=8,mixing_s=30", 750.0),
+    ("heater_w=1500,mains=1.1,mixing_s=30", 494.0),
+])
+def test_low_water_late_in_a_heat_up_on_a_powerful_long_lag_bath_ends_safe(bath, at_s):
+    # The matrix's heat-up moment is at half the full-power time, where the reading is still
+    # far below the cutoff; the hostile review tried later ones (0.9 of it and on).
+    result = _run(bath, faults=["low-water@%g" % at_s], duration_s=at_s + 1800.0)
+    assert result["faults"] and result["max_water_c"] <= LIMIT_C
 
 
 @pytest.mark.parametrize("stall_s", [2.5, 4.5])
@@ -444,6 +475,20 @@ def test_the_other_pairs_benchmark_prints_a_line_per_pair():
     for name, _, _ in fe.OTHER_PAIRS:
         row = [ln for ln in lines if ln.startswith(name + " ")]
         assert len(row) == 1 and row[0].split()[1] == "5", proc.stdout  # 1 bath x 5 moments
+
+
+def test_the_cold_top_up_benchmark_counts_the_false_trips_per_seed():
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "cold_topups.py"
+    proc = subprocess.run([sys.executable, str(script), "--plants", "2", "--seed", "0",
+                           "--jobs", "1"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("seed 0: 2 baths, 0 tripped falsely, hottest water "), \
+        proc.stdout
+    bad = subprocess.run([sys.executable, str(script), "--plants", "0"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "--plants must be at least 1" in bad.stderr
 
 
 def test_a_weld_the_first_judgement_cleared_is_asked_again_when_it_steps_behind_the_relays_rests():
