@@ -246,11 +246,21 @@ def _minutes(s):
     return "never" if s is None else "%.1f min" % (s / 60.0)
 
 
+def _title(r, sc):
+    """The scenario's one line, about the bath and the target this run had (a title saying
+    130 F over a run at --target 125F misled the issue 15 user)."""
+    text = sc.description
+    if sc.plant != SCENARIOS[r["scenario"]].plant:
+        text = text.replace("the reference bath", "this bath")
+    if abs(r["setpoint_c"] - SCENARIOS[r["scenario"]].setpoint_c) > 0.005:
+        text = text.replace("130 F", "%.1f C (%.1f F)" % (r["setpoint_c"], c_to_f(r["setpoint_c"])))
+    return "%s: %s" % (r["scenario"], text)
+
+
 def _describe(r, sc):
     sp = r["setpoint_c"]
     lines = [
-        "%s: %s" % (r["scenario"], sc.description if sc.plant == SCENARIOS[r["scenario"]].plant
-                    else sc.description.replace("the reference bath", "this bath")),
+        _title(r, sc),
         "bath %s" % describe(sc.plant),
         "controller %s on %s, seed %d: %.1f h simulated in %.2f s"
         % (r["controller"], r["runtime"], r["seed"], r["sim_s"] / 3600.0, r["wall_s"]),

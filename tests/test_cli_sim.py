@@ -35,6 +35,11 @@ def test_run_prints_a_readable_summary():
     proc = stoneheat("sim", "run", "heatup", "--target", "125F")
     assert proc.returncode == 0, proc.stderr
     assert "ready after" in proc.stdout and "125.0 F" in proc.stdout
+    # The title names the target run, not the scenario's default 130 F.
+    assert proc.stdout.splitlines()[0] == (
+        "heatup: heat the reference bath from 20 C to 51.7 C (125.0 F) and hold it")
+    plain = stoneheat("sim", "run", "heatup").stdout.splitlines()[0]
+    assert plain == "heatup: heat the reference bath from 20 C to 130 F and hold it"
 
 
 @pytest.mark.parametrize("target", ["200F", "nan", "hot", "35C"])
