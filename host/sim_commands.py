@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import textwrap
 
 import click
 
@@ -25,8 +26,19 @@ from .sim.runner import CONTROLLERS, DAY_MS, DT_S, RUNTIMES, run
 from .sim.scenarios import HOUR, MINUTE, SCENARIOS
 
 
+def _listing(rows, width):
+    """Name-and-description lines for a help epilog (shown verbatim after click's \\b), each
+    wrapped under its description to 77 columns, click indenting the epilog 2 more: a terminal
+    is 80 wide (issue 15)."""
+    lines = []
+    for name, text in rows:
+        lines += textwrap.wrap(text, 77, initial_indent="  %-*s " % (width, name),
+                               subsequent_indent=" " * (width + 3))
+    return "\n".join(lines)
+
+
 def _scenario_help():
-    return "\n".join("  %-8s %s" % (name, s.description) for name, s in SCENARIOS.items())
+    return _listing(((name, s.description) for name, s in SCENARIOS.items()), 8)
 
 
 @click.group()
@@ -467,10 +479,10 @@ def _fault_row_text(r, where):
         "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO", where)
 
 
-@sim.command("faults", epilog="Faults:\n\n\b\n" + "\n".join(
-    "  %-14s %s" % (k.name, k.description) for k in FAULT_KINDS.values()) + "\n\nDouble faults:\n\n\b\n"
-    + "\n".join("  %-20s %s" % (name, fault_envelope.DOUBLE_DESCRIPTIONS[name])
-                 for name, _, _ in fault_envelope.DOUBLE_FAULTS)
+@sim.command("faults", epilog="Faults:\n\n\b\n" + _listing(
+    ((k.name, k.description) for k in FAULT_KINDS.values()), 14) + "\n\nDouble faults:\n\n\b\n"
+    + _listing(((name, fault_envelope.DOUBLE_DESCRIPTIONS[name])
+                for name, _, _ in fault_envelope.DOUBLE_FAULTS), 20)
     + "\n\nMoments:\n\n\b\n  " + ", ".join(fault_envelope.MOMENTS))
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
               help="Seed of the sensor noise and, with --plants, of the family of baths.")
@@ -480,9 +492,10 @@ def _fault_row_text(r, where):
 @bath_option
 @click.option("--moment", "moments", multiple=True, type=click.Choice(fault_envelope.MOMENTS),
               help="Only at these moments (repeatable). Default: every moment.")
-@click.option("--fault", "names", multiple=True,
+@click.option("--fault", "names", multiple=True, metavar="FAULT",
               type=click.Choice(list(FAULT_KINDS) + [d[0] for d in fault_envelope.DOUBLE_FAULTS]),
-              help="Only these faults (repeatable). Default: all, and the double faults.")
+              help="Only these faults (repeatable; the names below). Default: all, and the "
+                   "double faults.")
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
               callback=_settings_option,
               help="Run with this firmware setting (repeatable), e.g. watch_s=240: the matrix "

@@ -258,6 +258,28 @@ def test_help_examples_stay_whole_on_an_80_column_terminal(command):
         assert "watch_s 60-240" in out and "weld_base_c 0.1-1" in out
 
 
+def _commands(group, path=()):
+    import click
+
+    yield list(path)
+    for name, cmd in sorted(getattr(group, "commands", {}).items()):
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, path + (name,))
+        else:
+            yield list(path + (name,))
+
+
+def test_every_help_fits_an_80_column_terminal():
+    # Issue 15: the scenario and fault listings ran to 157 and 172 columns, the --fault
+    # choices printed whole on one line.
+    wide = []
+    for path in _commands(main):
+        out = CliRunner().invoke(main, path + ["--help"], terminal_width=80).output
+        assert "Usage:" in out, path
+        wide += [(" ".join(path), line) for line in out.splitlines() if len(line) > 80]
+    assert wide == []
+
+
 def test_a_pair_given_to_sim_run_says_how_to_give_a_double_fault():
     r = CliRunner().invoke(main, ["sim", "run", "heatup", "--fault", "frozen+ssr-welded@1800"])
     assert r.exit_code == 2
