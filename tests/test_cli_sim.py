@@ -183,3 +183,21 @@ def test_a_bath_given_in_parts_is_one_bath_and_a_what_if_names_the_range():
     proc = stoneheat("sim", "faults", "--bath", "water_l=2", "--moment", "ready", "--fault",
                      "tc-open", "--json")
     assert proc.returncode == 0 and "water_l=2 (3-17)" in proc.stderr
+
+
+@pytest.mark.parametrize("pair, name", [
+    (("low-water@600", "probe-out@600"), "low-water+probe-out"),
+    (("frozen@600", "tc-open@600"), "frozen+tc-open"),
+])
+def test_the_same_faults_given_in_another_order_are_the_same_run_with_the_same_name(pair, name):
+    # Issue 15: `--fault probe-out@600 --fault low-water@600` was named probe-out+low-water,
+    # the matrix's one leak low-water+probe-out.
+    runs = []
+    for order in (pair, pair[::-1]):
+        proc = stoneheat("sim", "run", "heatup", "--json",
+                         *[a for f in order for a in ("--fault", f)])
+        assert proc.returncode in (0, 1), proc.stderr
+        r = json.loads(proc.stdout)
+        r.pop("wall_s")
+        runs.append(r)
+    assert runs[0]["fault"] == name and runs[0] == runs[1]
