@@ -232,7 +232,7 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     if as_json:
         emit_json(result)
     else:
-        click.echo(_describe(result, sc))
+        click.echo(_describe(result, sc, click.get_current_context().find_root().obj.unit))
         if plot_path:
             click.echo("  plot              %s" % plot_path)
     if result.get("safe") is False:
@@ -269,7 +269,22 @@ def _title(r, sc):
     return "%s: %s" % (r["scenario"], text)
 
 
-def _describe(r, sc):
+def _temp(c, unit, digits=2):
+    """A temperature of the summary in the user's unit first (``--unit F``), the other after."""
+    f = c_to_f(c)
+    if unit == "F":
+        return "%.*f F / %.*f C" % (digits, f, digits, c)
+    return "%.*f C" % (digits, c)
+
+
+def _diff(dc, unit, form="%+.2f"):
+    """A difference of temperatures (an overshoot, a band) in the user's unit first."""
+    if unit == "F":
+        return (form + " F / " + form + " C") % (c_to_f(dc) - c_to_f(0.0), dc)
+    return (form + " C") % dc
+
+
+def _describe(r, sc, unit="C"):
     sp = r["setpoint_c"]
     lines = [
         _title(r, sc),
@@ -277,7 +292,8 @@ def _describe(r, sc):
         "controller %s on %s, seed %d: %.1f h simulated in %.2f s"
         % (r["controller"], r["runtime"], r["seed"], r["sim_s"] / 3600.0, r["wall_s"]),
         "",
-        "  target            %.1f C (%.1f F)" % (sp, c_to_f(sp)),
+        "  target            %s" % ("%.1f F (%.1f C)" % (c_to_f(sp), sp) if unit == "F" else
+                                       "%.1f C (%.1f F)" % (sp, c_to_f(sp))),
     ]
     ratio = ""
     if r["ready_s"] is not None and r["full_power_s"]:
@@ -293,17 +309,18 @@ def _describe(r, sc):
                                                                             first["t_s"])
     lines.append("  ready after       %s%s" % (ready, ratio))
     if r["overshoot_c"] < 0:  # never reached the target: an overshoot of -15 C says nothing
-        lines.append("  overshoot         - (the target was never reached; hottest water %.2f C)"
-                     % r["max_water_c"])
+        lines.append("  overshoot         - (the target was never reached; hottest water %s)"
+                     % _temp(r["max_water_c"], unit))
     else:
-        lines.append("  overshoot         %+.2f C (hottest water %.2f C)" % (r["overshoot_c"],
-                                                                          r["max_water_c"]))
+        lines.append("  overshoot         %s (hottest water %s)" % (_diff(r["overshoot_c"], unit),
+                                                                 _temp(r["max_water_c"], unit)))
     if off_before_hold:
         lines.append("  hold              - (the heater was off from %.0f s, %s)"
                      % (first["t_s"], first["code"]))
     elif r["band_c"] is not None:
-        lines.append("  hold              %.2f C peak to peak, mean %+.3f C (%s)"
-                     % (r["band_c"], r["offset_c"], _window_text(sc)))
+        lines.append("  hold              %s peak to peak, mean %s (%s)"
+                     % (_diff(r["band_c"], unit, "%.2f"), _diff(r["offset_c"], unit, "%+.3f"),
+                        _window_text(sc)))
     if "recovery_s" in r:
         band = metrics.READY_BAND_C
         if r["recovery_s"] is not None and r["recovery_s"] <= DT_S:  # never left the band

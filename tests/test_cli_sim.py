@@ -201,3 +201,19 @@ def test_the_same_faults_given_in_another_order_are_the_same_run_with_the_same_n
         r.pop("wall_s")
         runs.append(r)
     assert runs[0]["fault"] == name and runs[0] == runs[1]
+
+
+def test_the_summary_is_in_the_users_unit_first():
+    # Issue 15: `stoneheat --unit F sim run heatup` printed every figure in C only.
+    f = stoneheat("--unit", "F", "sim", "run", "heatup")
+    assert f.returncode == 0, f.stderr
+    lines = {ln.split()[0]: ln for ln in f.stdout.splitlines()[4:] if ln.strip()}
+    assert "target            130.0 F (54.4 C)" in lines["target"]
+    r = json.loads(stoneheat("sim", "run", "heatup", "--json").stdout)  # JSON stays in C
+    over_f = (r["overshoot_c"]) * 1.8
+    assert ("overshoot         %+.2f F / %+.2f C (hottest water %.2f F / %.2f C)"
+            % (over_f, r["overshoot_c"], r["max_water_c"] * 1.8 + 32, r["max_water_c"])
+            ) in lines["overshoot"]
+    assert "%.2f F / %.2f C peak to peak" % (r["band_c"] * 1.8, r["band_c"]) in lines["hold"]
+    c = stoneheat("sim", "run", "heatup").stdout
+    assert "target            54.4 C (130.0 F)" in c and " F / " not in c
