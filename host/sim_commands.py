@@ -166,7 +166,8 @@ def _settings_option(ctx, param, pairs):
                    "micropython interpreter (software in the loop; slower).")
 @_target_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, writable=True),
-              help="Also draw the run to this PNG file.")
+              callback=lambda ctx, param, value: _png_path(value),
+              help="Also draw the run to this PNG file (.png is added to a name without one).")
 @click.option("--fault", "fault", metavar="NAME@SECONDS", callback=_fault_option, multiple=True,
               help="Break something at that time; repeat it for a double fault. "
                    "`stoneheat sim faults --help` lists the faults.\n\n\b\n"
@@ -252,6 +253,21 @@ def _unsafe_reason(r, cutoff_c):
                    % (r["max_water_after_fault_c"], cutoff_c,
                       fault_envelope.MARGIN_ABOVE_CUTOFF_C))
     return "%s: %s" % (r["fault"], "; ".join(why))
+
+
+def _png_path(path):
+    """The file --plot writes: a name without a suffix gets .png (the plotting library added
+    it silently and the summary named a file that did not exist: issue 15); another suffix
+    is refused rather than written as something else."""
+    if path is None:
+        return None
+    suffix = os.path.splitext(path)[1]
+    if not suffix:
+        return path + ".png"
+    if suffix.lower() != ".png":
+        raise click.BadParameter("the plot is a PNG file: give a name ending in .png, not %s"
+                                 % suffix)
+    return path
 
 
 def _minutes(s):

@@ -217,3 +217,14 @@ def test_the_summary_is_in_the_users_unit_first():
     assert "%.2f F / %.2f C peak to peak" % (r["band_c"] * 1.8, r["band_c"]) in lines["hold"]
     c = stoneheat("sim", "run", "heatup").stdout
     assert "target            54.4 C (130.0 F)" in c and " F / " not in c
+
+
+def test_a_plot_named_without_png_is_written_and_named_as_the_file_it_is(tmp_path):
+    # Issue 15: `--plot run` wrote run.png and the summary said "plot run".
+    proc = stoneheat("sim", "run", "heatup", "--plot", str(tmp_path / "run"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert proc.stdout.rstrip().endswith(str(tmp_path / "run.png"))
+    bad = stoneheat("sim", "run", "heatup", "--plot", str(tmp_path / "run.jpg"))
+    assert bad.returncode == 2 and "ending in .png" in bad.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.png"]
