@@ -9,6 +9,7 @@ file or the new one, never half of one. A read that finds anything wrong says so
 data: the caller falls back to safe defaults and reports why.
 """
 
+import gc
 import json
 import os
 
@@ -30,6 +31,14 @@ def encode(kind, body_obj):
 
 def decode(kind, data):
     """``(object, None)`` from a file's bytes, or ``(None, CORRUPT)``."""
+    try:
+        return _decode(kind, data)
+    except MemoryError:
+        return None, CORRUPT
+
+
+def _decode(kind, data):
+    """As decode, but out of memory raises: read() tidies the heap and tries again."""
     end = data.find(b"\n")
     if end < 0:
         return None, CORRUPT
@@ -42,7 +51,9 @@ def decode(kind, data):
         if int(header[2], 16) != crc16(body):
             return None, CORRUPT
         return json.loads(body), None
-    except Exception:  # noqa: BLE001 - not JSON, nested too deep, out of memory: not ours
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - not JSON, nested too deep: not ours
         return None, CORRUPT
 
 
@@ -56,12 +67,23 @@ def read(path, kind):
         return None, MISSING
     if st[0] & _DIRECTORY or st[6] > FILE_MAX:
         return None, CORRUPT
-    try:
-        with open(path, "rb") as f:
-            data = f.read(FILE_MAX + 1)
-        return decode(kind, data)
-    except Exception:  # noqa: BLE001 - unreadable, or no memory for it: the defaults
-        return None, CORRUPT
+    # Out of memory is no proof that the file is bad, and a log read as CORRUPT starts anew
+    # and is written over: on a heap the boot's imports left in pieces, the 8 KB buffer this
+    # once asked for failed now and then, and 20 wrong PINs' evidence went with the log. So
+    # the heap is tidied first, the file's own size asked for, and a MemoryError tried again.
+    for attempt in (0, 1):
+        gc.collect()
+        try:
+            with open(path, "rb") as f:
+                data = f.read(st[6] + 1)  # one more: a file grown since the stat shows it
+            return _decode(kind, data)
+        except MemoryError:
+            data = None
+            if attempt:
+                return None, CORRUPT
+        except Exception:  # noqa: BLE001 - unreadable: the defaults
+            return None, CORRUPT
+    return None, CORRUPT
 
 
 def write(path, kind, body_obj):

@@ -503,13 +503,13 @@ def bench_verdict(results):
     return "\n".join(lines)
 
 
-def _fault_row_text(r, where):
+def _fault_row_text(r):
     lat = r["detect_latency_s"]
-    return "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
+    return "%-20s %-8s %-20s %9s %9s %4s %5s" % (
         r["fault"], r.get("moment", "-"), r["code"] or "-",
         "-" if lat is None else "%.2f s" % lat,
         "-" if r["max_water_c"] is None else "%.2f C" % r["max_water_c"],
-        "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO", where)
+        "yes" if r["heater_off"] else "NO", "yes" if r["safe"] else "NO")
 
 
 @sim.command("faults", epilog="Faults:\n\n\b\n" + _listing(
@@ -596,46 +596,55 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
 
 
 def _print_fault_rows(rows, plants, seed, moments, settings):
-    head = "%-20s %-8s %-20s %9s %9s %4s %5s  %s" % (
-        "fault", "moment", "detected", "latency", "max water", "off", "safe",
-        "hottest on (and slowest on, if another)" if plants is not None else "")
     changed = ""
     if settings:
         defaults = Settings()
         changed = ", with " + ", ".join("%s=%g" % (k, v) for k, v in settings.items()
                                          if v != defaults[k])
     if plants is not None:
-        click.echo("worst case over %d bath%s (family seed %d) at %s%s\n" % (
-            plants, "" if plants == 1 else "s", seed,
-            "every moment" if len(moments) == len(fault_envelope.MOMENTS) else ", ".join(moments),
-            changed))
-        click.echo(head)
-        for r in rows:
-            at, slow = r["max_water_at"], r["latency_at"]
-            row = dict(r, code="/".join(c or "none" for c in r["codes"]),
-                       moment=at["moment"] if at else "-")
-            where = _where(at)
-            if slow is not None and slow != at:
-                where += "; slowest %s" % _where(slow)
-            notes = []
-            if not r["safe"]:
-                notes.append("%d of %d runs unsafe" % (r["unsafe"], r["runs"]))
-            if r["misnamed"]:
-                notes.append("%d of %d named otherwise" % (r["misnamed"], r["runs"]))
-            click.echo(_fault_row_text(row, where + (
-                "  (%s)" % "; ".join(notes) if notes else "")))
+        _print_family_rows(rows, plants, seed, moments, changed)
         return
     if changed:
         click.echo("with" + changed[6:] + "\n")
-    click.echo(head)
+    click.echo("%-20s %-8s %-20s %9s %9s %4s %5s" % (
+        "fault", "moment", "detected", "latency", "max water", "off", "safe"))
     for r in rows:
-        click.echo(_fault_row_text(r, ""))
+        click.echo(_fault_row_text(r))
 
 
-def _where(at):
-    if at is None:
-        return ""
-    return "%s at %s" % (bath_spec(PlantParams(**at["plant"])), at["moment"])
+def _print_family_rows(rows, plants, seed, moments, changed):
+    """The worst case of each fault over the family, 80 columns wide: the baths it came from
+    are lettered once below the table (a bath's spec is 90 characters; each row used to carry
+    two, 295 columns in all: issue 15), with the runs that were unsafe or named otherwise."""
+    click.echo("worst case over %d bath%s (family seed %d) at %s%s\n" % (
+        plants, "" if plants == 1 else "s", seed,
+        "every moment" if len(moments) == len(fault_envelope.MOMENTS) else ", ".join(moments),
+        changed))
+    letters = {}
+
+    def letter(at):
+        if at is None:
+            return "-"
+        spec = bath_spec(PlantParams(**at["plant"]))
+        letters.setdefault(spec, chr(ord("A") + len(letters)) if len(letters) < 26
+                           else str(len(letters) + 1))
+        return "%s@%s" % (letters[spec], at["moment"])
+
+    click.echo("%-19s %4s %6s %5s %9s %7s %4s  %s" % (
+        "fault", "runs", "unsafe", "other", "latency", "max", "safe", "hottest slowest"))
+    for r in rows:
+        lat, hot = r["detect_latency_s"], r["max_water_c"]
+        click.echo("%-19s %4d %6d %5d %9s %7s %4s  %s %s" % (
+            r["fault"], r["runs"], r["unsafe"], r["misnamed"],
+            "-" if lat is None else "%.2f s" % lat, "-" if hot is None else "%.2f C" % hot,
+            "yes" if r["safe"] else "NO", letter(r["max_water_at"]), letter(r["latency_at"])))
+        click.echo("%-19s codes: %s" % ("", ", ".join(c or "none" for c in r["codes"])))
+    click.echo("\n" + textwrap.fill(
+        "unsafe: runs past the cutoff + 1 C, with the heater on or with no code; other: safe "
+        "runs named otherwise than expected; max: the hottest water; latency: the slowest "
+        "code. The baths (rerun one with `stoneheat sim run SCENARIO --bath`):", 79))
+    for spec, mark in letters.items():
+        click.echo("  %s  %s" % (mark, spec))
 
 
 @sim.command("serve")

@@ -228,3 +228,23 @@ def test_a_plot_named_without_png_is_written_and_named_as_the_file_it_is(tmp_pat
     bad = stoneheat("sim", "run", "heatup", "--plot", str(tmp_path / "run.jpg"))
     assert bad.returncode == 2 and "ending in .png" in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.png"]
+
+
+def test_sim_faults_over_a_family_fits_80_columns_and_names_each_bath_once():
+    # Issue 15: each row carried two 90-character bath specs (295 columns) and no counts.
+    from stoneheat.sim.family import parse_bath
+
+    proc = stoneheat("sim", "faults", "--plants", "2", "--moment", "ready", "--fault",
+                     "probe-out", "--fault", "frozen")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    baths = [ln.split() for ln in lines if ln.startswith("  ") and "water_l=" in ln]
+    assert 1 <= len(baths) <= 2 and all(len(b) == 2 for b in baths)
+    assert all(len(ln) <= 80 for ln in lines if "water_l=" not in ln), proc.stdout
+    row = [ln.split() for ln in lines if ln.startswith("probe-out ")][0]
+    # runs, unsafe, other, latency s, max C, safe, hottest, slowest
+    assert row[1:4] == ["2", "0", "0"] and row[8] == "yes", row
+    marks = {b[0] for b in baths}
+    assert {row[9].split("@")[0], row[10].split("@")[0]} <= marks
+    for _, spec in baths:  # each one a --bath that sim run takes
+        parse_bath(spec)

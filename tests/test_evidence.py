@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from stoneheat.firmware import event_log
+from stoneheat.firmware import checked_file, event_log
 from stoneheat.firmware.event_log import EventLog
 from test_uptime import MINUTE, Heater, runtime  # noqa: F401 - the fixture
 
@@ -127,3 +127,39 @@ def test_a_served_heater_that_stops_writes_what_waited_for_the_flash(runtime, tm
     finally:
         heater.stop()
     assert '"kp": 1.75' in (tmp_path / "settings.json").read_text()
+
+
+def test_a_heap_in_pieces_still_reads_the_log_under_micropython(tmp_path):
+    # CI found it: the boot's imports left the heap in pieces, the read asked for an 8 KB
+    # buffer, its MemoryError read as a corrupt log, and the log of 20 wrong PINs started
+    # anew (EVENTS_CORRUPT) and was written over. The read asks for the file's own size on a
+    # tidied heap. Here the heap is cut into 4 KB holes: a full log (2.4 KB) must still be read.
+    from micropython_tools import install_firmware, run_micropython
+
+    root = tmp_path / "fw"
+    install_firmware(root, "shfw", compiled=True)
+    log = EventLog(str(tmp_path / "events.json"))
+    log.load("POWER_ON")
+    for i in range(event_log.SIZE):
+        log.add("UNLOCK_FAILED", None, "%d in a row" % (i + 1))
+    assert log.flush(0)
+    size = os.path.getsize(str(tmp_path / "events.json"))
+    assert 2048 < size < 3500 < checked_file.FILE_MAX, size
+    script = tmp_path / "pieces.py"
+    script.write_text(
+        "import sys, gc\nsys.path.insert(0, %r)\n"
+        "from shfw import checked_file, event_log\n"
+        "kept, freed = [], []\n"
+        "try:\n"
+        "    while True:\n"
+        "        kept.append(bytearray(4096)); freed.append(bytearray(4096))\n"
+        "except MemoryError:\n"
+        "    pass\n"
+        "freed = None\n"
+        "gc.collect()\n"
+        "body, why = checked_file.read(%r, event_log.KIND)\n"
+        "print(why, len(body['events']) if body else 0, len(kept) > 3)\n"
+        % (str(root), str(tmp_path / "events.json")))
+    proc = run_micropython(script, heap="96K")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split() == ["None", str(event_log.SIZE), "True"], proc.stdout
