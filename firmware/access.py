@@ -40,10 +40,15 @@ def pin_hash(salt_hex, pin):
     return hexlify(digest).decode()
 
 
-def new_pin_record(pin):
-    """``{"salt", "hash"}`` for a PIN of 4 to 12 digits, or ``CommandError``."""
+def check_pin_format(pin):
+    """``CommandError`` unless ``pin`` is 4 to 12 digits (the host asks it before typing twice)."""
     if not (4 <= len(pin) <= 12 and pin.isdigit()):
         raise CommandError(BAD_PIN, "a PIN is 4 to 12 digits")
+
+
+def new_pin_record(pin):
+    """``{"salt", "hash"}`` for a PIN of 4 to 12 digits, or ``CommandError``."""
+    check_pin_format(pin)
     salt = hexlify(os.urandom(16)).decode()
     return {"salt": salt, "hash": pin_hash(salt, pin)}
 
@@ -100,7 +105,10 @@ class Access:
                 self._lockout_until_ms = now_ms + LOCKOUT_MS
                 raise CommandError(LOCKED_OUT, "wrong PIN, %d in a row: unlock refused for %d s"
                                    % (self.wrong, LOCKOUT_MS // 1000))
-            raise CommandError(WRONG_PIN, "wrong PIN; nothing was changed")
+            left = TRIES_BEFORE_LOCKOUT - self.wrong
+            raise CommandError(WRONG_PIN, "wrong PIN; nothing was changed. %d more %s before "
+                               "unlock is refused for %d s" % (
+                                   left, "try" if left == 1 else "tries", LOCKOUT_MS // 1000))
         self.wrong = 0
         self._until_ms = now_ms + UNLOCK_MS
 

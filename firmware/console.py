@@ -286,6 +286,7 @@ class Console:
                 "board": self.board_name, "sensor": c.sensor, "second_sensor": c.second_sensor,
                 "console": {"requests": self.requests, "errors": self.errors},
                 "boot": c.events.boot, "settings_loaded": self.storage.load_reason or "OK",
+                "settings_writes": self.storage.settings_store.writes,
                 "calibration": self.storage.extras.get("cal"),
                 "pin": "factory" if self.access.factory_pin() else "set",
                 "unlocked_s": self.access.remaining_s(now),

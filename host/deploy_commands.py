@@ -35,6 +35,20 @@ def _firmware_answers(port):
         link.close()
 
 
+SIMULATED_BOARDS = ("sim", "micropython-sim")  # what `stoneheat sim serve` reports in `info`
+
+
+def _refuse_a_simulated_heater(port, as_json):
+    """`sim serve` has no flash and no REPL: asked to stop for maintenance it would stop for
+    good, and the copy would then fail after a minute. Refused before anything changes."""
+    info = _firmware_answers(port)
+    if info is not None and info.get("board") in SIMULATED_BOARDS:
+        raise Failure("%s is a simulated heater (`stoneheat sim serve`): it has no flash to "
+                      "deploy to, and runs the firmware of this checkout already. Nothing was "
+                      "changed; the heater keeps running." % port, EXIT_REFUSED, "SIMULATED",
+                      as_json)
+
+
 def _enter_maintenance(session, port, echo):
     """Stop a running firmware so that its watchdog cannot reset the board mid-copy."""
     info = _firmware_answers(port)
@@ -61,6 +75,7 @@ def _wait_for_firmware(port, timeout_s=20.0):
 
 def _deploy(session, port, bundle_dir, restart, wait, as_json):
     echo = (lambda text: click.echo(text, err=True))
+    _refuse_a_simulated_heater(port, as_json)
     if bundle_dir is None:
         tmp = tempfile.mkdtemp(prefix="stoneheat-bundle-")
         bundle_dir = tmp + "/bundle"

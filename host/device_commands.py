@@ -145,10 +145,11 @@ def config_get_cmd(session, as_json, name):
     if as_json:
         emit_json({n: {"value": v[0], "min": v[1], "max": v[2]} for n, v in values.items()})
         return
+    click.echo("%-20s %10s   %-15s %s" % ("setting", "value", "allowed", "what it does"))
     for n in sorted(values):
         value, low, high = values[n]
         what = SETTINGS[n][3] if n in SETTINGS else ""
-        click.echo("%-20s %10g   %g to %g   %s" % (n, value, low, high, what))
+        click.echo("%-20s %10g   %-15s %s" % (n, value, "%g to %g" % (low, high), what))
 
 
 @config_group.command("set")
@@ -275,8 +276,12 @@ def _describe_info(reply):
         reply["firmware"], reply["protocol"], reply["board"], reply["sensor"],
         " + " + reply["second_sensor"] if reply.get("second_sensor") else "")]
     if "uptime_s" in reply:
-        lines.append("up %s (boot %s), settings at boot: %s" % (
-            _ago(reply["uptime_s"]), reply.get("boot"), reply.get("settings_loaded")))
+        loaded, writes = reply.get("settings_loaded"), reply.get("settings_writes") or 0
+        lines.append("up %s (boot %s), settings at boot: %s%s" % (
+            _ago(reply["uptime_s"]), reply.get("boot"), loaded,
+            "" if loaded == "OK" else " (the defaults were in use)",
+            ) + ("; written to the flash %d time%s since" % (writes, "" if writes == 1 else "s")
+                 if writes else ""))
     cal = reply.get("calibration")
     lines.append("calibration: %s" % ("%d-point on %s" % (len(cal["points"]), cal["date"])
                                       if cal else "none (the probe's reading as it comes)"))
@@ -325,9 +330,14 @@ def ports_cmd(as_json):
         return
     if not ports:
         click.echo("No serial ports found. Plug in the heater's USB cable.")
+        return
+    line = "%-8s%-20s %-10s %s"
+    click.echo(line % ("", "port", "USB id", "bridge or description"))
     for p in ports:
-        mark = "heater? " if p["heater"] else "        "
-        click.echo("%s%-20s %-10s %s" % (mark, p["port"], p["usb_id"] or "", p["bridge"] or p["description"] or ""))
+        click.echo((line % ("heater?" if p["heater"] else "", p["port"], p["usb_id"] or "-",
+                            p["bridge"] or p["description"] or "-")).rstrip())
+    if not any(p["heater"] for p in ports):
+        click.echo("None looks like a heater's USB bridge: plug the heater in, or give --port.")
 
 
 COMMANDS = (status_cmd, set_cmd, start_cmd, stop_cmd, reset_cmd, config_group, history_cmd,

@@ -118,7 +118,7 @@ def _live_line(s, trend, unit, advise=True):
               help="Seconds between readings.")
 @click.option("--count", type=click.IntRange(0), default=0,
               help="Stop after this many readings (default: until Ctrl-C).")
-@device_command
+@device_command(json_help="Print one JSON object per reading, a line each.")
 def watch_cmd(session, as_json, interval, count):
     """Follow the bath live: temperature, its trend per minute, target and heater power.
 

@@ -22,18 +22,30 @@ def _clock(seconds):
     return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60)
 
 
-def _change_reporter(heater):
-    """A tick hook that prints a line whenever the state, the fault or the target changes."""
+THERMOMETER_EVERY_S = 10.0  # a reference thermometer line this often, in real seconds
+
+
+def _change_reporter(heater, changes=True, thermometer=False):
+    """A tick hook that prints a line whenever the state, the fault or the target changes,
+    and with ``thermometer`` what a reference thermometer in the bath reads (the simulated true
+    water) every ``THERMOMETER_EVERY_S`` of real time: what `stoneheat calibrate` asks for."""
     last = [None]
+    every_s = THERMOMETER_EVERY_S * heater.board.clock.speed  # in simulated seconds
+    shown_s = [None]
 
     def report():
         s = heater.status()
         now = (s["state"], s["fault"], s["target_c"])
-        if now == last[0]:
+        if thermometer and (shown_s[0] is None or s["sim_s"] >= shown_s[0] + every_s):
+            shown_s[0] = s["sim_s"]
+            water = heater.board.plant.water_c
+            click.echo("[sim %s] reference thermometer: %.2f C (%.2f F), the true water" % (
+                _clock(s["sim_s"]), water, c_to_f(water)))
+        if now == last[0] or not changes:
             return
         last[0] = now
         temp = "-" if s["temp_c"] is None else "%.1f C (%.1f F)" % (s["temp_c"], c_to_f(s["temp_c"]))
-        line = "[sim %s] %-7s water %s, target %.1f C" % (
+        line = "[sim %s] %-7s reading %s, target %.1f C" % (
             _clock(s["sim_s"]), s["state"], temp, s["target_c"])
         if s["fault"]:
             line += ", fault %s" % s["fault"]
@@ -47,7 +59,7 @@ def _raise_interrupt(signum, frame):
 
 
 def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpython",
-                           probe_bias_c=0.0, state_dir=None, uptime_ms=0):
+                           probe_bias_c=0.0, state_dir=None, uptime_ms=0, thermometer=False):
     heater = make_heater(runtime, speed=speed, seed=seed, fault=fault, probe_bias_c=probe_bias_c,
                          state_dir=state_dir, uptime_ms=uptime_ms)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -59,7 +71,8 @@ def serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime="cpytho
         if not quiet:
             click.echo("simulated heater (firmware on %s) running at %gx real time; Ctrl-C "
                        "stops it" % (heater.runtime, speed))
-            heater.board.on_tick = _change_reporter(heater)
+        if not quiet or thermometer:
+            heater.board.on_tick = _change_reporter(heater, not quiet, thermometer)
         heater.run()
     except KeyboardInterrupt:
         pass

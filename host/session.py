@@ -117,11 +117,14 @@ def _unit_here(ctx, param, value):
     return value
 
 
-def device_command(f):
+def device_command(f=None, json_help="Print one JSON object."):
     """Give a command ``--json`` and ``--unit`` (also accepted before the command), the
-    session, and errors with advice and exit codes."""
+    session, and errors with advice and exit codes. ``json_help``: what --json prints, where
+    it is not one object (``watch``: one a reading)."""
+    if f is None:
+        return functools.partial(device_command, json_help=json_help)
 
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+    @click.option("--json", "as_json", is_flag=True, help=json_help)
     @click.option("--unit", type=click.Choice(("C", "F"), case_sensitive=False), default=None,
                   is_eager=True, expose_value=False, callback=_unit_here,
                   help="Your temperature unit for this command (as `stoneheat --unit`).")

@@ -45,8 +45,10 @@ def _scenario_help():
 def sim():
     """Simulate a heater: the firmware's own code on a model bath.
 
-    The bath is the reference plant of docs/simulator.md, run on a virtual clock many
-    thousand times faster than real time.
+    The bath is the reference plant of docs/simulator.md (or any bath of the product's
+    range, --bath). `run`, `faults` and `bench` run it on a virtual clock, many thousand
+    times faster than real time; `serve` runs a heater you drive like a real one, in real time
+    unless you give it --speed.
     """
 
 
@@ -669,8 +671,12 @@ def _print_family_rows(rows, plants, seed, moments, changed):
               help="A folder that stands for the heater's flash: settings, PIN, calibration and "
                    "events survive a restart there (default: kept in memory only).")
 @uptime_option
+@click.option("--thermometer", is_flag=True,
+              help="Also print what a reference thermometer in the bath reads (the true water) "
+                   "every 10 s of real time: practise `stoneheat calibrate` with it.")
 @click.option("--quiet", is_flag=True, help="Print only the port line, not each change of state.")
-def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, uptime_days, quiet):
+def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, uptime_days,
+              thermometer, quiet):
     """Run a simulated heater on a virtual serial port, until Ctrl-C.
 
     The firmware's own main loop runs on a simulated bath of 6 L and 3 kg of stones, starting at
@@ -687,6 +693,6 @@ def serve_cmd(speed, port_file, seed, fault, runtime, probe_bias_c, state_dir, u
         if state_dir:
             os.makedirs(state_dir, exist_ok=True)
         serve_simulated_heater(speed, port_file, seed, fault, quiet, runtime, probe_bias_c,
-                               state_dir, int(uptime_days * DAY_MS))
+                               state_dir, int(uptime_days * DAY_MS), thermometer)
     except MicroPythonMissing as e:
         raise click.UsageError(str(e))

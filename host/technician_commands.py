@@ -13,7 +13,8 @@ from datetime import date
 import click
 
 from . import display
-from .firmware.calibration import MIN_SPAN_C, from_points
+from .firmware.access import check_pin_format
+from .firmware.calibration import BAD_CALIBRATION, MIN_SPAN_C, from_points
 from .firmware.errors import CodedError
 from .firmware.thermocouple import FAULT_OPEN, FAULT_SHORT_GND, FAULT_SHORT_VCC
 from .temperature import read_temperature
@@ -52,6 +53,21 @@ def lock_cmd(session, as_json):
         click.echo("Locked: technician commands need the PIN again.")
 
 
+def _new_pin():
+    """The new PIN, typed twice; one of the wrong form is refused as typed, not after the
+    repeat (click's own check would also mask the digits of its message as the input's)."""
+    while True:
+        new = click.prompt("New PIN (4 to 12 digits)", hide_input=True).strip()
+        try:
+            check_pin_format(new)
+        except CodedError as e:
+            click.echo("Error: %s." % e.message, err=True)
+            continue
+        if click.prompt("Repeat the new PIN", hide_input=True).strip() == new:
+            return new
+        click.echo("Error: the two PINs differ; type the new one again.", err=True)
+
+
 @click.command("pin")
 @device_command
 def pin_cmd(session, as_json):
@@ -62,8 +78,9 @@ def pin_cmd(session, as_json):
     """
     new = os.environ.get("STONEHEAT_NEW_PIN")
     if not new:
-        new = click.prompt("New PIN (4 to 12 digits)", hide_input=True,
-                           confirmation_prompt="Repeat the new PIN").strip()
+        session.unlock(if_locked=True)  # the current PIN first, before the new one is typed
+
+        new = _new_pin()
     reply = session.ask_technician("pin %s" % new)
     if as_json:
         emit_json(reply)
@@ -151,6 +168,12 @@ def calibrate_cmd(session, as_json, points, seconds, cal_date, yes):
                      prompt_suffix=" ")
         raw, spread = _measure_raw(session, seconds)
         click.echo("  probe (uncalibrated): %.2f C, spread %.2f C" % (raw, spread))
+        if measured and abs(raw - measured[0][0]) < MIN_SPAN_C:
+            # Known before the reference is typed: say so now, not after it.
+            raise Failure("the probe reads %.2f C here and %.2f C at point 1: the two points "
+                          "must be at least %g C apart (an ice bath and hot water). Nothing "
+                          "was changed." % (raw, measured[0][0], MIN_SPAN_C), EXIT_REFUSED,
+                          BAD_CALIBRATION, as_json)
         ref = click.prompt("  Reference thermometer reads (e.g. 0.1C or 32.2F)",
                            value_proc=lambda text: _reference(text, session.unit))
         measured.append([round(raw, 3), round(ref, 3)])

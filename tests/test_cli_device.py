@@ -225,6 +225,19 @@ def test_ports_lists_as_json():
     assert proc.returncode == 0 and isinstance(json.loads(proc.stdout)["ports"], list)
 
 
+def test_ports_and_settings_tables_have_column_headers(served):
+    ports = json.loads(run_cli("ports", "--json").stdout)["ports"]
+    text = run_cli("ports").stdout.splitlines()
+    if ports:
+        assert text[0].split() == ["port", "USB", "id", "bridge", "or", "description"], text
+        assert len(text) == len(ports) + 1 + (not any(p["heater"] for p in ports))
+    else:
+        assert text == ["No serial ports found. Plug in the heater's USB cable."]
+    table = served.cli("config", "get").stdout.splitlines()
+    assert table[0].split()[:3] == ["setting", "value", "allowed"], table[:2]
+    assert len(table) == 1 + len(json.loads(served.cli("config", "get", "--json").stdout))
+
+
 def test_an_argument_cannot_slip_a_command_onto_the_line(served):
     r = served.cli("config", "get", "kp\nstart\n")
     assert r.returncode == 2 and "0x0A" in r.stderr and "Nothing was sent" in r.stderr, r

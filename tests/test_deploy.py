@@ -105,3 +105,23 @@ def test_flash_reports_esptool_failing_to_reach_a_chip(tmp_path):
         os.close(slave)
     assert proc.returncode == 3, proc.stderr
     assert "esptool failed" in proc.stderr and "BOOT button" in proc.stderr
+
+
+def test_deploy_refuses_a_simulated_heater_and_leaves_it_running():
+    """`deploy` against `sim serve` used to stop the firmware for maintenance, then fail
+    after up to 75 s with the heater left off unsaid. It is refused before anything changes."""
+    from stoneheat.sim.serve import SimulatedHeater
+
+    heater = SimulatedHeater(speed=60).start_thread()
+    try:
+        assert _cli("--port", heater.path, "start").returncode == 0
+        proc = _cli("--port", heater.path, "deploy", "--json", env={"STONEHEAT_PIN": "0000"},
+                    timeout=60)
+        assert proc.returncode == 1, proc.stderr
+        reply = json.loads(proc.stdout)
+        assert reply["error"] == "SIMULATED" and "simulated heater" in reply["message"]
+        assert "building" not in proc.stderr and "maintenance" not in proc.stderr
+        status = json.loads(_cli("--port", heater.path, "status", "--json").stdout)
+        assert status["state"] == "HEATING" and heater.stopped_by is None
+    finally:
+        heater.stop()

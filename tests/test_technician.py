@@ -244,3 +244,113 @@ def test_a_settled_probe_is_not_called_drifting_by_its_own_noise():
     assert flat_failures < 60  # so four tries in a row fail about once in 10^6 calibrations
     assert all(_drift_beyond_noise(read(20, 20.1, 1.0)) is not None for _ in range(200))
     assert _drift_beyond_noise([20.0, 20.25, 20.0, 20.25, 20.0, 20.25]) is None
+
+
+def test_two_points_too_close_are_refused_before_the_second_reference_is_asked(tmp_path):
+    """The probe's raw readings already say the two points are closer than 20 C: calibrate
+    says so at once, with the readings, instead of asking for the reference and refusing
+    after it; nothing is stored."""
+    heater = SimulatedHeater(speed=200, state_dir=str(tmp_path / "flash"))
+    heater.start_thread()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "stoneheat", "--port", heater.path, "calibrate", "--json",
+             "--seconds", "2", "--yes"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, STONEHEAT_PIN="0000", PYTHONUNBUFFERED="1"))
+        # Both points in the same room-temperature bath.
+        out, err = proc.communicate("\n20.0C\n\n20.0C\n", timeout=120)
+        assert proc.returncode == 1, out + err
+        assert out.count("Reference thermometer reads") == 1, out
+        reply = json.loads(out.strip().splitlines()[-1])
+        assert reply["ok"] is False and reply["error"] == "BAD_CALIBRATION"
+        assert "at least 20 C apart" in reply["message"] and "at point 1" in reply["message"]
+        assert "Nothing was changed" in err
+        info = json.loads(_cli(heater.path, "info", "--json").stdout)
+        assert info["calibration"] is None
+    finally:
+        heater.stop()
+
+
+def test_sim_serve_shows_the_reference_thermometer_to_practise_calibration(monkeypatch):
+    """`sim serve --thermometer` prints the true water (what a reference thermometer in the
+    bath would read) every 10 s of real time; the state lines name the heater's reading,
+    which a probe bias moves and the thermometer does not."""
+    from stoneheat import serve_log
+
+    heater = SimulatedHeater(speed=60, probe_bias_c=BIAS_C)
+    try:
+        heater.first_tick()
+        plant = heater.board.plant
+        lines = []
+        monkeypatch.setattr(serve_log.click, "echo", lambda text="", **kw: lines.append(text))
+        report = serve_log._change_reporter(heater, changes=True, thermometer=True)
+        report()
+        report()  # at the same moment: no second thermometer line, no repeated state
+        heater.board._plant_s += serve_log.THERMOMETER_EVERY_S * 60 - 1
+        report()  # a second short of 10 s of real time at 60x
+        heater.board._plant_s += 1
+        report()
+        monkeypatch.undo()
+        thermometer = [ln for ln in lines if "reference thermometer" in ln]
+        states = [ln for ln in lines if "IDLE" in ln]
+        assert len(thermometer) == 2 and len(states) == 1, lines
+        assert ("%.2f C" % plant.water_c) in thermometer[-1]
+        shown = float(states[0].split("reading ")[1].split(" C")[0])
+        assert shown == pytest.approx(plant.water_c + BIAS_C, abs=0.5)
+    finally:
+        heater.shutdown()
+
+
+def test_sim_serve_thermometer_option_prints_the_true_water():
+    proc = subprocess.Popen([sys.executable, "-m", "stoneheat", "sim", "serve", "--quiet",
+                             "--thermometer", "--probe-bias", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        assert proc.stdout.readline().startswith("port: ")
+        line = proc.stdout.readline()
+        assert "reference thermometer: 20.0" in line, line
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_a_wrong_pin_says_how_many_tries_remain_and_a_short_new_pin_is_refused_at_once():
+    heater = SimulatedHeater(speed=1).start_thread()
+    try:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop("STONEHEAT_NEW_PIN", None)
+        wrong = subprocess.run([sys.executable, "-m", "stoneheat", "--port", heater.path,
+                                "unlock"], capture_output=True, text=True, timeout=60,
+                               env=dict(env, STONEHEAT_PIN="9999"))
+        assert wrong.returncode == 1
+        assert "4 more tries before unlock is refused for 300 s" in wrong.stderr, wrong.stderr
+        # A two-digit PIN is refused as typed, before the repeat; the next one is taken.
+        proc = subprocess.run([sys.executable, "-m", "stoneheat", "--port", heater.path, "pin"],
+                              input="12\n123456\n123456\n", capture_output=True, text=True,
+                              timeout=60, env=dict(env, STONEHEAT_PIN="0000"))
+        both = proc.stdout + proc.stderr
+        assert proc.returncode == 0, both
+        assert both.count("a PIN is 4 to 12 digits") == 1 and both.count("Repeat") == 1, both
+        assert "PIN changed" in proc.stdout
+        ok = subprocess.run([sys.executable, "-m", "stoneheat", "--port", heater.path, "unlock"],
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(env, STONEHEAT_PIN="123456"))
+        assert ok.returncode == 0, ok.stderr
+    finally:
+        heater.stop()
+
+
+def test_info_says_the_settings_were_written_since_a_boot_that_found_none(tmp_path):
+    heater = SimulatedHeater(speed=60, state_dir=str(tmp_path / "flash")).start_thread()
+    try:
+        assert "SETTINGS_MISSING (the defaults were in use)" in _cli(heater.path, "info").stdout
+        assert _cli(heater.path, "config", "set", "kp", "0.2").returncode == 0
+        assert _wait_for(lambda: json.loads(
+            _cli(heater.path, "info", "--json").stdout)["settings_writes"] >= 1, 60)
+        text = _cli(heater.path, "info").stdout
+        assert "written to the flash 1 time since" in text, text
+    finally:
+        heater.stop()
