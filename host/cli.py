@@ -4,6 +4,7 @@ import sys
 
 import click
 
+from . import error_codes as cli_codes
 from . import deploy_commands, device_commands, live, technician_commands
 from .firmware_commands import firmware_group
 from .display import UNITS
@@ -25,14 +26,14 @@ class JsonAwareGroup(click.Group):
         try:
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except click.UsageError as e:
-            emit_json({"ok": False, "error": "USAGE", "message": e.format_message()})
+            emit_json({"ok": False, "error": cli_codes.USAGE, "message": e.format_message()})
             e.show()
             sys.exit(EXIT_USAGE)
         except click.ClickException as e:  # a Failure prints its own object in show()
             e.show()
             sys.exit(e.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            emit_json({"ok": False, "error": "INTERRUPTED", "message": "stopped by Ctrl-C"})
+            emit_json({"ok": False, "error": cli_codes.INTERRUPTED, "message": "stopped by Ctrl-C"})
             click.echo("Stopped by Ctrl-C.", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)

@@ -5,6 +5,7 @@ import time
 
 import click
 
+from . import error_codes as cli_codes
 from .deploy import CHIP_OFFSETS, DeployError, deploy_bundle, flash_micropython
 from .firmware_bundle import BuildError, build_bundle
 from .link import HeaterLink, LinkError
@@ -18,14 +19,14 @@ def _port(session, as_json):
     try:
         return session.port or find_heater_port()
     except PortError as e:
-        raise Failure(str(e), EXIT_NO_HEATER, "NO_PORT", as_json)
+        raise Failure(str(e), EXIT_NO_HEATER, cli_codes.NO_PORT, as_json)
 
 
 def _firmware_answers(port):
     """The firmware's ``info`` if our firmware runs on ``port``, else None (a bare REPL)."""
     try:
         link = HeaterLink(port, timeout_s=1.0, retries=1)
-    except LinkError:
+    except (LinkError, PortError):  # not a heater's port: deploy and flash say what it is
         return None
     try:
         return link.request("info")
@@ -44,9 +45,9 @@ def _refuse_a_simulated_heater(port, as_json):
     info = _firmware_answers(port)
     if info is not None and info.get("board") in SIMULATED_BOARDS:
         raise Failure("%s is a simulated heater (`stoneheat sim serve`): it has no flash to "
-                      "deploy to, and runs the firmware of this checkout already. Nothing was "
-                      "changed; the heater keeps running." % port, EXIT_REFUSED, "SIMULATED",
-                      as_json)
+                      "write to, and runs the firmware of this checkout already. Nothing was "
+                      "changed; the heater keeps running." % port, EXIT_REFUSED,
+                      cli_codes.SIMULATED, as_json)
 
 
 def _enter_maintenance(session, port, echo):
@@ -83,7 +84,7 @@ def _deploy(session, port, bundle_dir, restart, wait, as_json):
         try:
             build_bundle(bundle_dir)
         except BuildError as e:
-            raise Failure(str(e), EXIT_REFUSED, "BUILD_FAILED", as_json)
+            raise Failure(str(e), EXIT_REFUSED, cli_codes.BUILD_FAILED, as_json)
     _enter_maintenance(session, port, echo)
     with click.progressbar(length=1, label="copying", file=click.get_text_stream("stderr"),
                            show_percent=True) as bar:
@@ -95,7 +96,7 @@ def _deploy(session, port, bundle_dir, restart, wait, as_json):
             manifest = deploy_bundle(port, bundle_dir, restart=restart, progress=progress,
                                      echo=echo)
         except DeployError as e:
-            raise Failure(str(e), EXIT_NO_HEATER, "DEPLOY_FAILED", as_json)
+            raise Failure(str(e), EXIT_NO_HEATER, cli_codes.DEPLOY_FAILED, as_json)
     result = {"version": manifest["version"], "files": len(manifest["files"]),
               "bytes": manifest["total_bytes"], "verified": True, "restarted": restart}
     if restart and wait:
@@ -103,7 +104,7 @@ def _deploy(session, port, bundle_dir, restart, wait, as_json):
         info = _wait_for_firmware(port)
         if info is None:
             raise Failure("deployed and verified, but the firmware did not answer after the "
-                          "restart: run `stoneheat doctor`", EXIT_NO_HEATER, "NO_ANSWER", as_json)
+                          "restart: run `stoneheat doctor`", EXIT_NO_HEATER, cli_codes.NO_ANSWER, as_json)
         result["running"] = info["firmware"]
     return result
 
@@ -157,12 +158,13 @@ def flash_cmd(session, image, chip, baud, erase, no_deploy, as_json):
     cannot connect, hold the board's BOOT button while it tries.
     """
     port = _port(session, as_json)
+    _refuse_a_simulated_heater(port, as_json)  # esptool would only fail on it after a minute
     echo = (lambda text: click.echo(text, err=True))
     try:
         flash_micropython(port, image, chip, baud, erase, echo)
     except DeployError as e:
         raise Failure(str(e), EXIT_NO_HEATER if "esptool" in str(e) else EXIT_REFUSED,
-                      "FLASH_FAILED", as_json)
+                      cli_codes.FLASH_FAILED, as_json)
     result = {"flashed": image, "chip": chip, "offset": "0x%x" % CHIP_OFFSETS[chip]}
     if not no_deploy:
         time.sleep(2.0)  # MicroPython's first boot makes its filesystem

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from . import error_codes as cli_codes
 from . import display
 from .firmware.console import round_or_none
 from .link import LinkError
@@ -169,7 +170,7 @@ def wait_ready_cmd(session, as_json, timeout, interval):
         if sys.stderr.isatty():
             click.echo("", err=True)
         raise Failure("Stopped waiting; the heater carries on (`stoneheat stop` switches it "
-                      "off).", EXIT_INTERRUPTED, "INTERRUPTED", as_json)
+                      "off).", EXIT_INTERRUPTED, cli_codes.INTERRUPTED, as_json)
 
 
 def _wait_ready(session, as_json, timeout, interval):
@@ -197,7 +198,7 @@ def _wait_ready(session, as_json, timeout, interval):
                     s["fault"], display.fault_message(s["fault"])), EXIT_FAULT, s["fault"], as_json)
             if state == "IDLE":
                 raise Failure("The heater is not heating. Run `stoneheat start` (or `stoneheat set "
-                              "130F`) first.", EXIT_REFUSED, "NOT_HEATING", as_json)
+                              "130F`) first.", EXIT_REFUSED, cli_codes.NOT_HEATING, as_json)
             note = "%s: water %s, %s, target %s" % (
                 "cooling" if s.get("cooling") else "waiting",
                 display.temp(s["temp_c"], session.unit, both=False),
@@ -216,7 +217,7 @@ def _wait_ready(session, as_json, timeout, interval):
                 click.echo("", err=True)
             raise Failure("Not ready after %%g s; the heater is still %s." % (
                 "cooling" if s and s.get("cooling") else "heating") % timeout,
-                          EXIT_TIMEOUT, "TIMEOUT", as_json)
+                          EXIT_TIMEOUT, cli_codes.TIMEOUT, as_json)
         poller.sleep()
 
 

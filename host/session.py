@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from . import error_codes as cli_codes
 from .firmware import error_codes as errors
 from .link import BadCommand, DeviceRefused, HeaterLink, LinkError, check_command
 from .ports import PortError, find_heater_port
@@ -137,13 +138,13 @@ def device_command(f=None, json_help="Print one JSON object."):
             return f(session, as_json, **kwargs)
         except PortError as e:
             where = " (the port came from STONEHEAT_PORT)" if session.port_from else ""
-            raise Failure("%s%s." % (str(e).rstrip("."), where), EXIT_NO_HEATER, "NO_PORT",
+            raise Failure("%s%s." % (str(e).rstrip("."), where), EXIT_NO_HEATER, cli_codes.NO_PORT,
                           as_json)
         except BadCommand as e:  # refused here: nothing was sent
-            raise Failure("%s. Nothing was sent." % e, EXIT_USAGE, "BAD_INPUT", as_json)
+            raise Failure("%s. Nothing was sent." % e, EXIT_USAGE, cli_codes.BAD_INPUT, as_json)
         except LinkError as e:
             raise Failure("%s. Check the USB cable, that the heater is switched on, and the port "
-                          "(`stoneheat ports`)." % e, EXIT_NO_HEATER, "NO_ANSWER", as_json)
+                          "(`stoneheat ports`)." % e, EXIT_NO_HEATER, cli_codes.NO_ANSWER, as_json)
         except DeviceRefused as e:
             advice = ADVICE.get(e.code)
             message = "%s. %s" % (e.message, advice) if advice else e.message

@@ -13,6 +13,8 @@ from datetime import date
 import click
 
 from . import display
+from . import error_codes as cli_codes
+from .firmware import error_codes as errors
 from .firmware.access import check_pin_format
 from .firmware.calibration import BAD_CALIBRATION, MIN_SPAN_C, from_points
 from .firmware.errors import CodedError
@@ -133,13 +135,13 @@ def _measure_raw(session, seconds):
                     readings.append(status["raw_c"])
                 time.sleep(SAMPLE_EVERY_S)
         if len(readings) < n // 2:
-            raise Failure("the probe gave no reading", EXIT_FAULT, "NO_READING")
+            raise Failure("the probe gave no reading", EXIT_FAULT, errors.NO_READING)
         drift = _drift_beyond_noise(readings)
         if drift is None:
             return statistics.mean(readings), statistics.pstdev(readings)
         click.echo("  still changing (%+.2f C over the reading); reading again" % drift)
     raise Failure("the probe did not settle: stir the water and run `stoneheat calibrate` again",
-                  EXIT_REFUSED, "NOT_SETTLED")
+                  EXIT_REFUSED, cli_codes.NOT_SETTLED)
 
 
 @click.command("calibrate")
@@ -183,7 +185,7 @@ def calibrate_cmd(session, as_json, points, seconds, cal_date, yes):
         raise Failure("%s. Nothing was changed." % e.message, EXIT_REFUSED, e.code, as_json)
     click.echo("Correction: reading = raw x %.4f %+.2f C" % (gain, offset))
     if not yes and not click.confirm("Save this calibration on the heater?", default=True):
-        raise Failure("Not saved; the heater keeps its calibration.", EXIT_REFUSED, "NOT_SAVED",
+        raise Failure("Not saved; the heater keeps its calibration.", EXIT_REFUSED, cli_codes.NOT_SAVED,
                       as_json)
     words = " ".join("%.3f %.3f" % (raw, ref) for raw, ref in measured)
     reply = session.ask_technician("calibrate %s %s" % (words, cal_date.replace(" ", "_")))
@@ -235,11 +237,11 @@ def autotune_cmd(session, as_json, poll, yes):
     except KeyboardInterrupt:
         session.ask("stop")
         raise Failure("Autotune stopped; the heater is off. Nothing was changed.", EXIT_REFUSED,
-                      "STOPPED", as_json)
+                      cli_codes.STOPPED, as_json)
     if tune["phase"] == "aborted":
         code = EXIT_FAULT if status.get("fault") else EXIT_REFUSED
         raise Failure("Autotune aborted: %s. The heater is off and its gains are unchanged."
-                      % tune["reason"], code, "TUNE_ABORTED", as_json)
+                      % tune["reason"], code, cli_codes.TUNE_ABORTED, as_json)
     result = tune["result"]
     old = session.ask("config get")["values"]
     if not as_json:
@@ -250,7 +252,7 @@ def autotune_cmd(session, as_json, poll, yes):
         for name in ("kp", "ti_s", "td_s"):
             click.echo("  %-5s %10.4g  (now %.4g)" % (name, result[name], old[name][0]))
     if not yes and not click.confirm("Save these gains?", default=True):
-        raise Failure("Not saved; the heater keeps its gains.", EXIT_REFUSED, "NOT_SAVED",
+        raise Failure("Not saved; the heater keeps its gains.", EXIT_REFUSED, cli_codes.NOT_SAVED,
                       as_json)
     session.ask_technician("autotune save")
     if as_json:

@@ -107,10 +107,14 @@ def test_flash_reports_esptool_failing_to_reach_a_chip(tmp_path):
     assert "esptool failed" in proc.stderr and "BOOT button" in proc.stderr
 
 
-def test_deploy_refuses_a_simulated_heater_and_leaves_it_running():
+def test_deploy_and_flash_refuse_a_simulated_heater_and_leave_it_running(tmp_path):
     """`deploy` against `sim serve` used to stop the firmware for maintenance, then fail
-    after up to 75 s with the heater left off unsaid. It is refused before anything changes."""
+    after up to 75 s with the heater left off unsaid; `flash` ran esptool at it. Both are
+    refused before anything changes."""
     from stoneheat.sim.serve import SimulatedHeater
+
+    image = tmp_path / "ESP32_GENERIC.bin"
+    image.write_bytes(b"\xe9" + bytes(255))
 
     heater = SimulatedHeater(speed=60).start_thread()
     try:
@@ -121,6 +125,10 @@ def test_deploy_refuses_a_simulated_heater_and_leaves_it_running():
         reply = json.loads(proc.stdout)
         assert reply["error"] == "SIMULATED" and "simulated heater" in reply["message"]
         assert "building" not in proc.stderr and "maintenance" not in proc.stderr
+        proc = _cli("--port", heater.path, "flash", "--json", str(image), timeout=60)
+        assert proc.returncode == 1, proc.stderr
+        assert json.loads(proc.stdout)["error"] == "SIMULATED", proc.stdout
+        assert "esptool" not in proc.stderr
         status = json.loads(_cli("--port", heater.path, "status", "--json").stdout)
         assert status["state"] == "HEATING" and heater.stopped_by is None
     finally:

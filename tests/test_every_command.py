@@ -66,12 +66,17 @@ def test_the_documented_codes_are_the_one_list_of_error_codes():
 def documented_codes():
     """The error codes of docs/protocol.md's table: the only refusals a host may meet."""
     text = PROTOCOL_MD.read_text(encoding="utf-8")
-    table = text.split("## Error codes", 1)[1].split("\n## ", 1)[0]
+    return codes_of_table(text.split("## Error codes", 1)[1].split("\n## ", 1)[0]) \
+        - {INTERNAL_ERROR}
+
+
+def codes_of_table(table):
+    """The codes named in the first column of a markdown table's rows."""
     codes = set()
     for row in table.splitlines():
         if row.startswith("| `"):
             codes.update(re.findall(r"`([A-Z_]+)`", row.split("|")[1]))
-    return codes - {INTERNAL_ERROR}
+    return codes
 
 
 class Driver:
@@ -195,3 +200,30 @@ def test_autotune_runs_end_to_end_through_the_cli_and_saves_its_gains(tmp_path, 
         assert s["fault"] is None and s["state"] in ("HEATING", "READY")
     finally:
         stop_serve(served)
+
+
+def test_the_cli_s_own_codes_are_one_list_and_documented():
+    # host/error_codes.py lists what the CLI's --json error may carry beyond the heater's own
+    # refusals; docs/protocol.md's table of CLI codes names exactly those, no code is in both
+    # lists, and every Failure the CLI raises names its code by that list, never a literal.
+    import ast
+    from stoneheat import error_codes as cli_codes
+    from stoneheat.firmware import error_codes
+    host = Path(cli_codes.__file__).parent
+    listed = cli_codes.all_codes()
+    text = PROTOCOL_MD.read_text(encoding="utf-8")
+    table = text.split("| CLI code | meaning |", 1)[1].split("\n\n", 1)[0]
+    assert codes_of_table(table) == listed
+    assert not listed & error_codes.all_codes()
+    literal = []
+    for path in host.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Failure" \
+                    and len(node.args) > 2 and isinstance(node.args[2], ast.Constant):
+                literal.append("%s:%d" % (path.name, node.lineno))
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if isinstance(key, ast.Constant) and key.value == "error" \
+                            and isinstance(value, ast.Constant):
+                        literal.append("%s:%d" % (path.name, node.lineno))
+    assert not literal, literal
