@@ -228,8 +228,10 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     if plot_path:
         from .sim.plot import plot_run
 
+        unit = click.get_current_context().find_root().obj.unit
+        cutoff_c = (Settings(settings) if settings else Settings())["cutoff_c"]
         try:
-            plot_run(result, trace, plot_path, sc)
+            plot_run(result, trace, plot_path, sc, unit=unit, cutoff_c=cutoff_c)
         except OSError as e:
             raise click.FileError(plot_path, hint=str(e))
     if as_json:
