@@ -52,7 +52,7 @@ def build_bundle(out_dir, progress=None):
             shutil.copy(src, package / src.name)
             continue
         target = package / (src.stem + ".mpy")
-        proc = subprocess.run([mpy_cross, "-o", str(target), str(src)], capture_output=True,
+        proc = subprocess.run([mpy_cross, "-s", src.name, "-o", str(target), str(src)], capture_output=True,
                               text=True, timeout=120)
         if proc.returncode != 0:
             raise BuildError("mpy-cross failed on %s: %s" % (src.name, proc.stderr.strip()))

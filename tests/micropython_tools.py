@@ -34,7 +34,9 @@ def install_firmware(dest, package, compiled=False):
     for src in firmware_sources():
         if compiled and src.name != "__init__.py":
             out = pkg / (src.stem + ".mpy")
-            subprocess.run([require_tool("mpy-cross"), "-o", str(out), str(src)], check=True,
+            # -s: the .mpy keeps only the file name, so its heap does not depend on where the
+            # checkout lives (a long path cost the replay its last bytes of heap)
+            subprocess.run([require_tool("mpy-cross"), "-s", src.name, "-o", str(out), str(src)], check=True,
                            capture_output=True, timeout=60)
         else:
             shutil.copy(src, pkg / src.name)
