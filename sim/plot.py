@@ -65,22 +65,25 @@ def build_figure(result, trace, scenario, unit="C", cutoff_c=None, max_points=40
     ax_t.set_ylabel("temperature (%s)" % unit)
 
     # Disturbances: a line and the event's own words, on every panel's line and the top's text.
+    labels = []  # (x, words, colour), drawn together so that coinciding ones do not overprint
     for e in scenario.events:
         if e.kind == "lid_on":
             continue
         for ax in (ax_t, ax_z, ax_d):
             ax.axvline(at(e.t_s), color="tab:purple", lw=0.6, alpha=0.5)
-        _label(ax_t, at(e.t_s), e.describe(), "tab:purple")
+        labels.append((at(e.t_s), e.describe(unit), "tab:purple"))
     # Faults: when each was injected, and when (and which code) the firmware latched.
     if result.get("fault"):
         for name, t_s in zip(result["fault"].split("+"), result["faults_at_s"]):
             for ax in (ax_t, ax_z, ax_d):
                 ax.axvline(at(t_s), color="tab:red", lw=1.0, ls=":")
-            _label(ax_t, at(t_s), "fault: %s" % name, "tab:red")
+            labels.append((at(t_s), "fault: %s" % name, "tab:red"))
     for f in result.get("faults", ()):
         for ax in (ax_t, ax_z, ax_d):
             ax.axvline(at(f["t_s"]), color="k", lw=1.0, ls="-.")
-        _label(ax_t, at(f["t_s"]), "latched %s" % f["code"], "k")
+        labels.append((at(f["t_s"]), "latched %s" % f["code"], "k"))
+    for x, text, color in merge_labels(labels, LABEL_GAP * (times[-1] - times[0] if times else 0)):
+        _label(ax_t, x, text, color)
 
     ax_t.set_title("%s, controller %s, seed %d" % (result["scenario"], result["controller"],
                                                   result["seed"]))
@@ -101,6 +104,22 @@ def build_figure(result, trace, scenario, unit="C", cutoff_c=None, max_points=40
     ax_d.set_xlabel("time (%s)" % ("h" if in_hours else "min"))
     fig.tight_layout()
     return fig
+
+
+LABEL_GAP = 0.012  # labels closer than this share of the time axis would overprint: one label
+
+
+def merge_labels(labels, gap):
+    """Labels (x, text, colour) sorted by x, those within ``gap`` of the group's first joined
+    into one text ("stones in, lid off"); a mixed group is drawn in black."""
+    merged = []
+    for x, text, color in sorted(labels, key=lambda lab: lab[0]):
+        if merged and x - merged[-1][0] <= gap:
+            x0, text0, color0 = merged[-1]
+            merged[-1] = (x0, text0 + ", " + text, color0 if color0 == color else "k")
+        else:
+            merged.append((x, text, color))
+    return merged
 
 
 def _label(ax, x, text, color):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ..firmware.units import f_to_c
+from ..firmware.units import c_to_f, f_to_c
 from .plant import PlantParams
 
 HOUR = 3600.0
@@ -31,13 +31,15 @@ class Event:
         else:
             raise ValueError("unknown event %r" % self.kind)
 
-    def describe(self):
+    def describe(self, unit="C"):
+        """The event in words, its temperature in ``unit`` (C or F)."""
+        temp = "%.0f %s" % (c_to_f(self.temp_c) if unit == "F" else self.temp_c, unit)
         if self.kind == "stones_in":
-            return "%.1f kg stones in at %.0f C" % (self.amount, self.temp_c)
+            return "%.1f kg stones in at %s" % (self.amount, temp)
         if self.kind == "stones_out":
             return "%.1f kg stones out" % self.amount
         if self.kind == "water_in":
-            return "%.1f L water in at %.0f C" % (self.amount, self.temp_c)
+            return "%.1f L water in at %s" % (self.amount, temp)
         return self.kind.replace("_", " ")
 
 

@@ -32,3 +32,23 @@ def test_a_plot_in_fahrenheit_labels_the_target_in_fahrenheit():
     texts = " | ".join(_texts(fig))
     assert "cutoff 140.0 F" in texts
     assert " F" in texts and "54.4 C" not in texts
+
+
+def test_events_at_the_same_moment_share_one_label_in_the_session_unit():
+    sc = SCENARIOS["workday"]
+    result, trace = run(sc, record=True)
+    fig = build_figure(result, trace, sc, unit="F", cutoff_c=60.0)
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    # the stones come back with the lid off: one label, not two printed over each other
+    assert "lid off, 1.5 kg stones in at 95 F" in texts
+    xs = sorted(t.get_position()[0] for t in fig.axes[0].texts)
+    assert all(b - a > 0.01 for a, b in zip(xs, xs[1:]))
+    assert not any(" C" in t for t in texts)
+
+
+def test_labels_merge_only_when_they_would_overprint():
+    from stoneheat.sim.plot import merge_labels
+    labels = [(1.0, "b", "k"), (0.0, "a", "tab:red"), (0.005, "c", "tab:red"), (2.0, "d", "k")]
+    assert merge_labels(labels, 0.01) == [(0.0, "a, c", "tab:red"), (1.0, "b", "k"),
+                                          (2.0, "d", "k")]
+    assert merge_labels([(0.0, "a", "tab:red"), (0.0, "b", "k")], 0.01) == [(0.0, "a, b", "k")]
