@@ -52,3 +52,15 @@ def test_labels_merge_only_when_they_would_overprint():
     assert merge_labels(labels, 0.01) == [(0.0, "a, c", "tab:red"), (1.0, "b", "k"),
                                           (2.0, "d", "k")]
     assert merge_labels([(0.0, "a", "tab:red"), (0.0, "b", "k")], 0.01) == [(0.0, "a, b", "k")]
+
+
+def test_the_simulator_doc_describes_the_labels_the_plot_draws():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "simulator.md").read_text()
+    sc = SCENARIOS["workday"]
+    result, trace = run(sc, record=True)
+    texts = [t.get_text().strip() for t in build_figure(result, trace, sc).axes[0].texts]
+    assert "lid off, 1.5 kg stones in at 35 C" in texts
+    for words in ('"lid off, 1.5 kg stones in at 35 C"', '"fault: NAME"', '"latched CODE"',
+                  "the cutoff at 140.0 F"):
+        assert words in doc, words
