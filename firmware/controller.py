@@ -310,10 +310,20 @@ class HeaterController:
             raise CommandError("UNSAFE", "the sensor reading is not valid yet")
         from .autotune import RelayTune  # loaded on first use: the heap is small
         self.tune = RelayTune(self.target_c)
+        if self.state == IDLE:
+            # The watch slept through IDLE: its history is stale. From HEATING or READY it
+            # goes on watching the same bath, and keeps the full-power slope it saw: without
+            # it, the coast after the approach's first pulse from READY looked like a weld
+            # (SSR_WELDED on every healthy bath tried, issue 15).
+            self.watch.reset()
+            self.watch.remember(self._known_bath())
+            # The way up to the target is a heat-up like start()'s (_tune_warming).
+            self.pid.reset(0.0, None, self.temp_c)
+            self.model.restart()
+            self._learnt = False
         self.state = TUNING
         self.stopped_by = None
         self._idle_timer_ms = 0
-        self.watch.reset()
 
     def _end_tune(self, reason):
         self.tune.abort(reason)
@@ -413,12 +423,13 @@ class HeaterController:
             self.events.add(faults.AUTO_OFF, value)
             self._outputs_off()
             return
-        if self.state == TUNING:
+        if self.state == TUNING and not self._tune_warming():
             self.duty = self._tune_tick(dt_ms, now_ms)
             if self.state == IDLE:
                 return
         else:
-            self._track_ready(dt_ms)
+            if self.state != TUNING:
+                self._track_ready(dt_ms)
             if self.model.update(dt_ms / 1000.0, self.temp_c, self.duty):
                 if self.model.k_c_per_s > self.watch.ramp_k_c_s:
                     self.watch.ramp_k_c_s = self.model.k_c_per_s
@@ -466,6 +477,14 @@ class HeaterController:
                 self._heater_off_now()
                 return
         self.heater_on = self.output.update(self.duty, now_ms)
+
+    def _tune_warming(self):
+        """Autotune started below the target: its relay waits until the controller's own PID
+        has brought the water into the ready band. Full power all the way up coasts a small
+        bath behind a long mixing delay (3.2 L, 30 s) past the tune's 3 C limit, and the
+        relay's first cycles measure nothing the heat-up's PID does not do better."""
+        return self.tune.elapsed_ms == 0 and self.tune.phase == "approach" \
+            and self.temp_c < self.target_c - self._ready_band_c
 
     def _tune_tick(self, dt_ms, now_ms):
         tune = self.tune

@@ -326,7 +326,7 @@ class HeatWatch:
         if self._off_ms == 0:  # just switched off: how much rise is still on its way
             self._off_min_c = self.smooth_c
             rate = self.rate_c_s(RATE_WINDOW_S)
-            on_way = max(rate * self.coast_s, self.full_rate_c_s * self.on_s(self.coast_s))
+            on_way = max(rate * self.coast_s, self._full_rate() * self.on_s(self.coast_s))
             self._allowance_c = self.weld_base_c + on_way
         self._off_ms += dt
         if self._step_ms > 0:  # poured-in heat settling: the baseline moves up with it
@@ -338,6 +338,18 @@ class HeatWatch:
         if self._off_ms >= WELD_MIN_OFF_MS and self.smooth_c - self._off_min_c > self._allowance_c:
             return self.level.suspect_weld(self.smooth_c)
         return None
+
+    def _full_rate(self):
+        """How fast full power heats this bath, at most: as seen since the reset, else the
+        bath model's slope or an earlier heat-up's, else the fastest full bath of the range.
+        Before a window has judged a full-power stretch the rate is unknown, and a pulse
+        shorter than the window (autotune's approach from a hot bath, a start near the
+        target) coasts on after it while its heat mixes in: taken as 0, that coast latched
+        SSR_WELDED on healthy baths (issue 15)."""
+        for k in (self.full_rate_c_s, self.ramp_k_c_s, self.remembered_k_c_s):
+            if k > 0.0:
+                return k
+        return FASTEST_FULL_BATH_C_S
 
     def _take_sample(self, temp_c):
         size = len(self.temps)

@@ -10,19 +10,49 @@ from .runner import DT_S, PERIOD_MS, TICKS_START
 from .sensor import SimulatedMax31855
 
 
-def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600):
-    """Run autotune on a bath of ``params`` from cold; returns ``(controller, seconds)``.
+STARTS = ("cold", "ready", "rebooted-hot")
 
-    ``fault``: ``(FaultKind, seconds)`` to inject mid-tune. The controller's ``tune`` holds the
-    result or the reason it aborted.
+
+def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600, start="cold"):
+    """Run autotune on a bath of ``params``; returns ``(controller, seconds)``.
+
+    ``start``: from ``cold`` (IDLE at the bath's start temperature), from ``ready`` (heated to
+    READY and held 10 min first, as the technician guide runs it), or ``rebooted-hot`` (that
+    hot bath, but a heater just powered on: nothing learnt of it). ``fault``: ``(FaultKind,
+    seconds)`` to inject that long into the tune. The controller's ``tune`` holds the result
+    or the reason it aborted.
     """
+    if start not in STARTS:
+        raise ValueError("start must be one of %s" % ", ".join(STARTS))
     plant = BathPlant(params, DT_S)
     chip = SimulatedMax31855(seed)
     board_c = plant.ambient_c + params.board_above_ambient_c
-    ctrl = HeaterController()
-    ctrl.set_target_c(target_c)
     now = TICKS_START
-    ctrl.tick(now, chip.frame(plant.probe_c, board_c))
+
+    def tick(ctrl, wiring=None):
+        nonlocal now
+        now = (now + PERIOD_MS) & (TICKS_PERIOD - 1)
+        ctrl.tick(now, chip.frame(plant.probe_c, board_c))
+        plant.step(element_powered(wiring, ctrl.heater_on, ctrl.relay_on))
+
+    def new_controller():
+        ctrl = HeaterController()
+        ctrl.set_target_c(target_c)
+        tick(ctrl)
+        return ctrl
+
+    ctrl = new_controller()
+    if start != "cold":
+        ctrl.start()
+        held_s = 0.0
+        while held_s < 600.0:
+            tick(ctrl)
+            held_s += DT_S if ctrl.state == "READY" else 0.0
+            if ctrl.state not in ("HEATING", "READY"):
+                raise AssertionError("the heat-up before the tune ended in %s %s"
+                                     % (ctrl.state, ctrl.fault))
+        if start == "rebooted-hot":
+            ctrl = new_controller()
     ctrl.start_tune()
     wiring = None
     t_s = 0.0
@@ -30,8 +60,6 @@ def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600):
         if fault is not None and t_s >= fault[1]:
             wiring = inject(fault[0], plant, chip)
             fault = None
-        now = (now + PERIOD_MS) & (TICKS_PERIOD - 1)
-        ctrl.tick(now, chip.frame(plant.probe_c, board_c))
-        plant.step(element_powered(wiring, ctrl.heater_on, ctrl.relay_on))
+        tick(ctrl, wiring)
         t_s += DT_S
     return ctrl, t_s

@@ -13,7 +13,8 @@ from stoneheat.sim.faults import parse_fault
 from stoneheat.sim.plant import PlantParams
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS
-from stoneheat.sim.tuning import tune_bath
+from stoneheat.sim.family import bath_family, describe
+from stoneheat.sim.tuning import STARTS, tune_bath
 
 
 def _relay_on_fopdt(gain, tau_s, theta_s, hold_share, hysteresis_c, dt_s=0.25):
@@ -104,6 +105,44 @@ def test_a_welded_ssr_mid_tune_ends_it_with_the_relay_open():
     ctrl, _ = tune_bath(PlantParams(), 54.44, fault=parse_fault("ssr-welded@1500"))
     assert ctrl.tune.phase == "aborted" and ctrl.tune.result is None
     assert ctrl.state in (IDLE, FAULT) and not ctrl.relay_on and not ctrl.heater_on
+    assert ctrl.reading_c < ctrl.settings["cutoff_c"]
+
+
+# The corners of the range that coast furthest (small, strong, long mixing and probe lag) and
+# the slowest, beside a CI-sized draw of the family (benchmarks/autotune.py --family sweeps 50).
+EDGE_BATHS = [
+    PlantParams(water_l=3.0, stones_kg=0.0, heater_w=1500.0, mains_factor=1.1,
+                probe_tau_s=8.0, mixing_delay_s=30.0),
+    PlantParams(water_l=3.2, stones_kg=2.0, heater_w=1191.0, mains_factor=0.95,
+                probe_tau_s=6.9, mixing_delay_s=29.6),
+    PlantParams(water_l=17.0, stones_kg=5.0, heater_w=800.0, mains_factor=0.9,
+                probe_tau_s=1.0, mixing_delay_s=5.0),
+] + bath_family(4, seed=3)
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("params", EDGE_BATHS, ids=describe)
+def test_autotune_completes_from_every_start_on_baths_across_the_range(params, start):
+    """From cold, from READY (the technician guide's order) and from a hot bath just after a
+    power-on, at the highest everyday target: the tune finishes, no check mistakes its relay
+    for a fault, and the water stays below the cutoff. From READY, the weld check took the
+    coast after the first pulse for a welded SSR on every bath (issue 15); from cold, full
+    power all the way up took a small bath behind a long mixing delay 3 C past the target."""
+    target = Settings()["setpoint_max_c"]
+    ctrl, _ = tune_bath(params, target, start=start)
+    assert ctrl.tune.phase == "done", (ctrl.tune.reason, ctrl.fault)
+    assert ctrl.fault is None and ctrl.state == HEATING
+    assert ctrl.events.codes().count("TUNE_DONE") == 1
+
+
+@pytest.mark.parametrize("start", ["ready", "rebooted-hot"])
+def test_a_weld_during_a_tune_from_a_hot_bath_still_opens_the_relay(start):
+    """What the fix must not cost: the weld check that now allows the coast after a pulse of
+    unknown strength still sees an SSR that welds in the tune, before the cutoff."""
+    ctrl, _ = tune_bath(PlantParams(), 54.44, start=start,
+                        fault=parse_fault("ssr-welded@300"))
+    assert ctrl.tune.phase == "aborted" and ctrl.tune.result is None
+    assert not ctrl.relay_on and not ctrl.heater_on
     assert ctrl.reading_c < ctrl.settings["cutoff_c"]
 
 

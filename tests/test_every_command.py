@@ -202,6 +202,30 @@ def test_autotune_runs_end_to_end_through_the_cli_and_saves_its_gains(tmp_path, 
         stop_serve(served)
 
 
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_autotune_from_ready_as_the_guide_runs_it(tmp_path, runtime):
+    """The guide's order: `set 130F`, `wait-ready`, then `stoneheat autotune`. The approach's
+    first full-power pulse from READY coasts on after it, and a weld check that had forgotten
+    the heat-up's slope took that coast for a welded SSR: SSR_WELDED on a healthy heater, 3 of
+    3 tries by a new user (issue 15)."""
+    if runtime == "micropython":
+        require_tool("micropython")
+    served = start_serve(tmp_path, "--speed", "400", "--runtime", runtime)
+    try:
+        assert served.cli("set", "130F").returncode == 0
+        ready = served.cli("wait-ready", "--timeout", "120", "--interval", "0.2", timeout=180)
+        assert ready.returncode == 0, ready.stdout + ready.stderr
+        proc = served.cli("autotune", "--yes", "--json", "--poll", "0.2", timeout=600,
+                          env={"STONEHEAT_PIN": "0000"})
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        reply = json.loads(proc.stdout)
+        assert reply["saved"] is True and reply["result"]["kp"] > 0
+        s = served.status()
+        assert s["fault"] is None and s["state"] in ("HEATING", "READY"), s
+    finally:
+        stop_serve(served)
+
+
 def test_the_cli_s_own_codes_are_one_list_and_documented():
     # host/error_codes.py lists what the CLI's --json error may carry beyond the heater's own
     # refusals; docs/protocol.md's table of CLI codes names exactly those, no code is in both
