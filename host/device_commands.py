@@ -15,7 +15,7 @@ from .firmware.settings import SETTINGS
 from .link import DeviceRefused
 from .ports import all_ports
 from .temperature import TEMPERATURE
-from .session import EXIT_REFUSED, Failure, device_command, emit_json
+from .session import EXIT_REFUSED, Failure, Session, device_command, emit_json
 
 
 def _ask_and_show(session, as_json, request, describe):
@@ -322,14 +322,19 @@ def ping_cmd(session, as_json, count):
 
 @click.command("ports")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ports_cmd(as_json):
-    """List serial ports, marking those that look like a heater's USB connection."""
+@click.pass_context
+def ports_cmd(ctx, as_json):
+    """List serial ports, marking those that look like a heater's USB connection.
+
+    No heater yet? `stoneheat sim serve` runs a simulated one on a virtual port."""
     ports = all_ports()
-    if as_json:
+    session = ctx.find_object(Session)
+    if as_json or (session is not None and session.as_json):
         emit_json({"ports": ports})
         return
     if not ports:
-        click.echo("No serial ports found. Plug in the heater's USB cable.")
+        click.echo("No serial ports found. Plug in the heater's USB cable, or try a "
+                   "simulated heater: `stoneheat sim serve`.")
         return
     line = "%-8s%-20s %-10s %s"
     click.echo(line % ("", "port", "USB id", "bridge or description"))
@@ -337,7 +342,8 @@ def ports_cmd(as_json):
         click.echo((line % ("heater?" if p["heater"] else "", p["port"], p["usb_id"] or "-",
                             p["bridge"] or p["description"] or "-")).rstrip())
     if not any(p["heater"] for p in ports):
-        click.echo("None looks like a heater's USB bridge: plug the heater in, or give --port.")
+        click.echo("None looks like a heater's USB bridge: plug the heater in, or give --port "
+                   "(`stoneheat sim serve` prints the port of a simulated heater).")
 
 
 COMMANDS = (status_cmd, set_cmd, start_cmd, stop_cmd, reset_cmd, config_group, history_cmd,

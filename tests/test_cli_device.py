@@ -220,8 +220,11 @@ def test_no_heater_anywhere_is_exit_3_with_advice():
     assert proc.returncode == 3 and "--port" in proc.stderr
 
 
-def test_ports_lists_as_json():
-    proc = run_cli("ports", "--json")
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_ports_lists_as_json(where):
+    # `stoneheat --json ports` as every other command takes it (it printed the table).
+    args = ("ports", "--json") if where == "after" else ("--json", "ports")
+    proc = run_cli(*args)
     assert proc.returncode == 0 and isinstance(json.loads(proc.stdout)["ports"], list)
 
 
@@ -232,7 +235,8 @@ def test_ports_and_settings_tables_have_column_headers(served):
         assert text[0].split() == ["port", "USB", "id", "bridge", "or", "description"], text
         assert len(text) == len(ports) + 1 + (not any(p["heater"] for p in ports))
     else:
-        assert text == ["No serial ports found. Plug in the heater's USB cable."]
+        assert text == ["No serial ports found. Plug in the heater's USB cable, or try a "
+                        "simulated heater: `stoneheat sim serve`."]
     table = served.cli("config", "get").stdout.splitlines()
     assert table[0].split()[:3] == ["setting", "value", "allowed"], table[:2]
     assert len(table) == 1 + len(json.loads(served.cli("config", "get", "--json").stdout))
