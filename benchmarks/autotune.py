@@ -2,9 +2,13 @@
 heat-up with the gains it found, against the default gains.
 
     python benchmarks/autotune.py            # about 10 s
+    python benchmarks/autotune.py --family 50   # 50 baths x 3 starts at the highest target, ~40 s
 
 Prints one row per bath: how long the tune took (simulated), the identified model, the gains,
-and ready / full-power and overshoot with the default and with the tuned gains.
+and ready / full-power and overshoot with the default and with the tuned gains. With
+``--family N``: the tune from cold, from READY and from a hot bath just powered on, on the
+reference bath and N - 1 baths of the family (seed 0), at the highest target allowed: how
+many finished, any that did not and why, and the hottest water of any tune.
 """
 
 import dataclasses
@@ -15,12 +19,35 @@ from stoneheat.firmware.settings import Settings
 from stoneheat.sim.plant import PlantParams
 from stoneheat.sim.runner import run
 from stoneheat.sim.scenarios import SCENARIOS
-from stoneheat.sim.tuning import tune_bath
+from stoneheat.sim.family import bath_family, describe
+from stoneheat.sim.tuning import STARTS, tune_bath
 
 BATHS = [(3.0, 800.0), (3.0, 1500.0), (6.0, 1200.0), (17.0, 800.0), (17.0, 1500.0)]
 
 
+def family(n):
+    target = Settings()["setpoint_max_c"]
+    baths = [PlantParams()] + bath_family(n - 1) if n > 1 else [PlantParams()]
+    done, hottest = 0, (0.0, "")
+    for params in baths:
+        for start in STARTS:
+            top = []
+            ctrl, _ = tune_bath(params, target, start=start, hottest=top)
+            if ctrl.tune.phase == "done" and ctrl.fault is None:
+                done += 1
+            else:
+                print("NOT DONE: %s from %s: %s" % (describe(params), start,
+                                                    ctrl.fault or ctrl.tune.reason))
+            if top[0] > hottest[0]:
+                hottest = (top[0], "%s from %s" % (describe(params), start))
+    print("target %.1f C: %d of %d tunes done; hottest water %.2f C (%s)"
+          % (target, done, len(baths) * len(STARTS), hottest[0], hottest[1]))
+
+
 def main():
+    if "--family" in sys.argv:
+        family(int(sys.argv[sys.argv.index("--family") + 1]))
+        return
     rows = []
     for water_l, heater_w in BATHS:
         params = PlantParams(water_l=water_l, heater_w=heater_w)

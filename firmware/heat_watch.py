@@ -340,15 +340,18 @@ class HeatWatch:
         return None
 
     def _full_rate(self):
-        """How fast full power heats this bath, at most: as seen since the reset, else the
-        bath model's slope or an earlier heat-up's, else the fastest full bath of the range.
+        """How fast full power heats this bath, at most: the bath model's slope or an earlier
+        heat-up's (or the fastest rise seen since the reset, if more), else the fastest full
+        bath of the range.
         Before a window has judged a full-power stretch the rate is unknown, and a pulse
         shorter than the window (autotune's approach from a hot bath, a start near the
         target) coasts on after it while its heat mixes in: taken as 0, that coast latched
         SSR_WELDED on healthy baths (issue 15)."""
-        for k in (self.full_rate_c_s, self.ramp_k_c_s, self.remembered_k_c_s):
+        for k in (self.ramp_k_c_s, self.remembered_k_c_s):
             if k > 0.0:
-                return k
+                return k if k > self.full_rate_c_s else self.full_rate_c_s
+        # No slope of this bath known: a window's rate may have judged the lag (a relay pulse
+        # from a hot bath just powered on) and be far below the bath's.
         return FASTEST_FULL_BATH_C_S
 
     def _take_sample(self, temp_c):

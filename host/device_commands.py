@@ -30,7 +30,11 @@ def _ask_and_show(session, as_json, request, describe):
 @click.command("status")
 @device_command
 def status_cmd(session, as_json):
-    """Show the water temperature, the target and what the heater is doing."""
+    """Show the water temperature, the target and what the heater is doing.
+
+    Exits 0 whenever the heater answered, in FAULT too (the state and the advice are in
+    what it prints); `stoneheat wait-ready` is the command whose exit code tells a fault (4).
+    """
     _ask_and_show(session, as_json, "status",
                   lambda s: "\n".join(display.status_lines(s, session.unit)))
 
@@ -77,8 +81,8 @@ def set_cmd(session, as_json, temperature, no_start):
         click.echo("Target set to %s." % target)
     elif result.get("cooling"):
         click.echo("Target %s is below the water: the heater stays off while the bath cools, "
-                   "and the stones are hotter than that meanwhile. `stoneheat status` shows "
-                   "how long it may take." % target)
+                   "and the stones are hotter than that meanwhile: cooling takes far longer "
+                   "than heating. `stoneheat watch` shows the water as it falls." % target)
     else:
         click.echo("Heating to %s. `stoneheat wait-ready` tells you when the stones are ready."
                    % target)
@@ -280,7 +284,7 @@ def _describe_info(reply):
         lines.append("up %s (boot %s), settings at boot: %s%s" % (
             _ago(reply["uptime_s"]), reply.get("boot"), loaded,
             "" if loaded == "OK" else " (the defaults were in use)",
-            ) + ("; written to the flash %d time%s since" % (writes, "" if writes == 1 else "s")
+            ) + ("; written to the flash %d time%s since boot" % (writes, "" if writes == 1 else "s")
                  if writes else ""))
     cal = reply.get("calibration")
     lines.append("calibration: %s" % ("%d-point on %s" % (len(cal["points"]), cal["date"])

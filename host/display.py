@@ -20,7 +20,7 @@ def temp(c, unit, both=True):
 def rate(c_per_min, unit):
     """A rate of change, per minute, in the preferred unit."""
     if c_per_min is None:
-        return "-"
+        return "no trend yet"  # a second reading gives one
     # a difference, so the offset drops out: the one conversion, not a second factor
     value = c_to_f(c_per_min) - c_to_f(0.0) if unit == "F" else c_per_min
     return "%+.1f \u00b0%s/min" % (value, unit)

@@ -124,8 +124,9 @@ def watch_cmd(session, as_json, interval, count):
     """Follow the bath live: temperature, its trend per minute, target and heater power.
 
     One line per reading (with --json, one JSON object per line). A heater that stops
-    answering (unplugged, switched off) is waited for and followed again. Ctrl-C stops watching;
-    the heater carries on.
+    answering (unplugged, switched off) is waited for and followed again. Ctrl-C stops watching
+    and exits 0, the end of every watch without --count (`wait-ready` exits 130: its wait did
+    not end); the heater carries on.
     """
     poller, trend = _Poller(session, interval, keep_trying=True), Trend()
     shown = 0

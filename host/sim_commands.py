@@ -356,14 +356,14 @@ def _describe(r, sc, unit="C"):
     if "fault" in r:
         when = " + ".join("%s at %.0f s" % (name, t) for name, t in
                           zip(r["fault"].split("+"), r["faults_at_s"]))
-        lines.append("  injected          %s: %s" % (when, _fault_verdict(r)))
+        lines.append("  injected          %s: %s" % (when, _fault_verdict(r, unit)))
     e = r["energy"]
     lines.append("  energy            in %.2f MJ = stored %.2f MJ + lost %.2f MJ"
                  % (e["in_j"] / 1e6, e["stored_j"] / 1e6, e["lost_j"] / 1e6))
     return "\n".join(lines)
 
 
-def _fault_verdict(r):
+def _fault_verdict(r, unit="C"):
     if r["max_water_after_fault_c"] is None:
         return "not injected: the run ended at %.0f s, before it was due" % r["sim_s"]
     if r["code"] is None:
@@ -372,7 +372,7 @@ def _fault_verdict(r):
         found = "%s after %.2f s" % (r["code"], r["detect_latency_s"])
     hottest = r["max_water_after_fault_c"]
     return "%s; hottest water after it %s; heater %s" % (
-        found, "-" if hottest is None else "%.2f C" % hottest,
+        found, "-" if hottest is None else _temp(hottest, unit),
         "off" if r["heater_off"] else "STILL ON")
 
 

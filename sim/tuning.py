@@ -13,14 +13,16 @@ from .sensor import SimulatedMax31855
 STARTS = ("cold", "ready", "rebooted-hot")
 
 
-def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600, start="cold"):
+def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600, start="cold",
+              hottest=None):
     """Run autotune on a bath of ``params``; returns ``(controller, seconds)``.
 
     ``start``: from ``cold`` (IDLE at the bath's start temperature), from ``ready`` (heated to
     READY and held 10 min first, as the technician guide runs it), or ``rebooted-hot`` (that
     hot bath, but a heater just powered on: nothing learnt of it). ``fault``: ``(FaultKind,
-    seconds)`` to inject that long into the tune. The controller's ``tune`` holds the result
-    or the reason it aborted.
+    seconds)`` to inject that long into the tune; ``hottest``: a list that gets the hottest
+    true water of the tune. The controller's ``tune`` holds the result or the reason it
+    aborted.
     """
     if start not in STARTS:
         raise ValueError("start must be one of %s" % ", ".join(STARTS))
@@ -56,10 +58,15 @@ def tune_bath(params, target_c, seed=0, fault=None, limit_s=8 * 3600, start="col
     ctrl.start_tune()
     wiring = None
     t_s = 0.0
+    top = plant.water_c
     while ctrl.tune.phase not in ("done", "aborted") and t_s < limit_s:
         if fault is not None and t_s >= fault[1]:
             wiring = inject(fault[0], plant, chip)
             fault = None
         tick(ctrl, wiring)
         t_s += DT_S
+        if plant.water_c > top:
+            top = plant.water_c
+    if hottest is not None:
+        hottest.append(top)
     return ctrl, t_s

@@ -217,6 +217,12 @@ def test_the_summary_is_in_the_users_unit_first():
     assert "%.2f F / %.2f C peak to peak" % (r["band_c"] * 1.8, r["band_c"]) in lines["hold"]
     c = stoneheat("sim", "run", "heatup").stdout
     assert "target            54.4 C (130.0 F)" in c and " F / " not in c
+    # and the verdict on an injected fault (it gave the hottest water in C only)
+    fault = ("--fault", "ssr-welded@1200")
+    r = json.loads(stoneheat("sim", "run", "heatup", "--json", *fault).stdout)
+    hottest = r["max_water_after_fault_c"]
+    f = stoneheat("--unit", "F", "sim", "run", "heatup", *fault).stdout
+    assert "hottest water after it %.2f F / %.2f C;" % (hottest * 1.8 + 32, hottest) in f, f
 
 
 def test_a_plot_named_without_png_is_written_and_named_as_the_file_it_is(tmp_path):

@@ -68,6 +68,8 @@ def test_lowering_the_target_below_the_water_says_cooling(served):
     proc = served.cli("set", "45C")
     assert proc.returncode == 0, proc.stderr
     assert "below the water" in proc.stdout and "Heating" not in proc.stdout
+    # It promised "status shows how long it may take", and status has no such figure yet.
+    assert "how long" not in proc.stdout and "`stoneheat watch`" in proc.stdout
     s = served.status()
     assert s["state"] == "HEATING" and s["cooling"] is True and s["heater_duty"] == 0.0
     assert s["ready_in_s"] is None  # not "ready in under a minute": no honest figure yet
@@ -244,7 +246,7 @@ def test_a_trend_in_f_is_the_same_change_in_f_degrees():
     from stoneheat.display import rate
 
     assert rate(1.0, "F") == "+1.8 \u00b0F/min" and rate(-2.5, "F") == "-4.5 \u00b0F/min"
-    assert rate(1.0, "C") == "+1.0 \u00b0C/min" and rate(None, "F") == "-"
+    assert rate(1.0, "C") == "+1.0 \u00b0C/min" and rate(None, "F") == "no trend yet"
 
 
 @pytest.mark.parametrize("command", [["sim", "run", "--help"], ["sim", "faults", "--help"]])

@@ -351,6 +351,6 @@ def test_info_says_the_settings_were_written_since_a_boot_that_found_none(tmp_pa
         assert _wait_for(lambda: json.loads(
             _cli(heater.path, "info", "--json").stdout)["settings_writes"] >= 1, 60)
         text = _cli(heater.path, "info").stdout
-        assert "written to the flash 1 time since" in text, text
+        assert "written to the flash 1 time since boot" in text, text
     finally:
         heater.stop()
