@@ -199,6 +199,7 @@ def run_cmd(scenario, controller, seed, runtime, target, plot_path, fault, bath,
     With --fault, the run exits 1 (and says why, on stderr) when the fault did not end safe:
     no code latched, the heater still on, or the water more than 1 C past the cutoff.
     """
+    as_json = _json_wanted(as_json)
     sc = _resolve(scenario, target, bath, settings)
     if settings and controller != "firmware":
         raise click.UsageError("--setting is a setting of the firmware: --controller firmware")
@@ -287,6 +288,12 @@ def _title(r, sc):
     if abs(r["setpoint_c"] - SCENARIOS[r["scenario"]].setpoint_c) > 0.005:
         text = text.replace("130 F", "%.1f C (%.1f F)" % (r["setpoint_c"], c_to_f(r["setpoint_c"])))
     return "%s: %s" % (r["scenario"], text)
+
+
+def _json_wanted(as_json):
+    """--json after the command, or `stoneheat --json` before it (it was ignored there)."""
+    root = click.get_current_context().find_root().obj
+    return as_json or bool(getattr(root, "as_json", False))
 
 
 def _temp(c, unit, digits=2):
@@ -421,6 +428,7 @@ def bench_cmd(seed, scenarios, controllers, plants, jobs, bath, as_json):
     (Latin hypercube, seeded) from the product's range, and the table shows each figure's
     worst case over the family and the bath it came from.
     """
+    as_json = _json_wanted(as_json)
     if plants is not None:
         if bath is not None:
             raise click.UsageError("--bath does not go with --plants (the family brings its "
@@ -564,6 +572,7 @@ def faults_cmd(seed, plants, bath, moments, names, settings, jobs, as_json):
       stoneheat sim faults --bath water_l=3,heater_w=1500,mains=1.1 --moment ready
       stoneheat sim faults --plants 8 --setting watch_s=240
     """
+    as_json = _json_wanted(as_json)
     if plants is not None and bath is not None:
         raise click.UsageError("--bath does not go with --plants (the family brings its baths)")
     baths = bath_family(plants, seed) if plants is not None else [bath or PlantParams()]

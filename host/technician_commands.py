@@ -22,7 +22,8 @@ from .firmware.thermocouple import FAULT_OPEN, FAULT_SHORT_GND, FAULT_SHORT_VCC
 from .temperature import read_temperature
 from .firmware.version import VERSION
 from .link import DeviceRefused
-from .session import EXIT_FAULT, EXIT_REFUSED, Failure, device_command, emit_json
+from .session import (EXIT_FAULT, EXIT_INTERRUPTED, EXIT_REFUSED, Failure, device_command,
+                      emit_json)
 
 SAMPLE_EVERY_S = 0.5
 SETTLED_DRIFT_C = 0.15  # the two halves of a point's readings agree this well when it settled
@@ -184,7 +185,7 @@ def calibrate_cmd(session, as_json, points, seconds, cal_date, yes):
     except CodedError as e:
         raise Failure("%s. Nothing was changed." % e.message, EXIT_REFUSED, e.code, as_json)
     click.echo("Correction: reading = raw x %.4f %+.2f C" % (gain, offset))
-    if not yes and not click.confirm("Save this calibration on the heater?", default=True):
+    if not yes and not _confirm("Save this calibration on the heater?"):
         raise Failure("Not saved; the heater keeps its calibration.", EXIT_REFUSED, cli_codes.NOT_SAVED,
                       as_json)
     words = " ".join("%.3f %.3f" % (raw, ref) for raw, ref in measured)
@@ -213,11 +214,13 @@ def _reference(text, unit):
 def autotune_cmd(session, as_json, poll, yes):
     """Measure the bath and derive PID gains for it (relay method, SIMC rule).
 
-    Fill the bath as it is used (water and stones), set the target first. The heater then
-    switches full power on and off around the target until two steady cycles are measured:
-    30 to 110 minutes. Every safety check stays on; the tune stops by itself if the water goes
-    3 C over the target, on any fault, or after 4 hours. Ctrl-C stops it with the heater off.
-    The new gains are saved only when you confirm. A technician command.
+    Fill the bath as it is used (water and stones), set the target first. Below the target
+    the heater first heats up as it always does; from the ready band on (at once from READY)
+    it switches full power on and off around the target until two steady cycles are
+    measured: 30 to 110 minutes. Every safety check stays on; the tune stops by itself if the
+    water goes 3 C over the target, on any fault, or after 4 hours. Ctrl-C stops it with the
+    heater off (exit 130). The new gains are saved only when you confirm, or with --yes
+    (without a terminal to confirm on, nothing is saved). A technician command.
     """
     session.unlock(if_locked=True)
     start = session.ask_technician("autotune start")
@@ -230,14 +233,22 @@ def autotune_cmd(session, as_json, poll, yes):
             status = session.ask("status")
             if tune["phase"] in ("done", "aborted"):
                 break
-            click.echo("  %-8s cycle %d of %d, %s, water %s" % (
-                tune["phase"], tune["cycles"], tune["of"], _minutes(tune["elapsed_s"]),
-                display.temp(status["temp_c"], session.unit, both=False)), err=True)
+            water = display.temp(status["temp_c"], session.unit, both=False)
+            if tune["phase"] == "approach" and not tune["elapsed_s"]:
+                # The relay waits for the heat-up to reach the ready band: its clock too.
+                click.echo("  heating up to the target first, water %s" % water, err=True)
+            else:
+                click.echo("  %-8s cycle %d of %d, %s, water %s" % (
+                    tune["phase"], tune["cycles"], tune["of"], _minutes(tune["elapsed_s"]),
+                    water), err=True)
             time.sleep(poll)
     except KeyboardInterrupt:
         session.ask("stop")
-        raise Failure("Autotune stopped; the heater is off. Nothing was changed.", EXIT_REFUSED,
-                      cli_codes.STOPPED, as_json)
+        raise Failure("Autotune stopped by Ctrl-C; the heater is off. Nothing was changed.",
+                      EXIT_INTERRUPTED, cli_codes.INTERRUPTED, as_json)
+    if tune["phase"] == "aborted" and tune["reason"] == "stopped by a command":
+        raise Failure("Autotune stopped (`stoneheat stop`); the heater is off. Nothing was "
+                      "changed.", EXIT_REFUSED, cli_codes.STOPPED, as_json)
     if tune["phase"] == "aborted":
         code = EXIT_FAULT if status.get("fault") else EXIT_REFUSED
         raise Failure("Autotune aborted: %s. The heater is off and its gains are unchanged."
@@ -245,20 +256,31 @@ def autotune_cmd(session, as_json, poll, yes):
     result = tune["result"]
     old = session.ask("config get")["values"]
     if not as_json:
-        click.echo("The bath: heats %.3f C/min at full power, %.0f s dead time; holding needs "
-                   "about %.0f %% power." % (60 * result["k_c_per_s"], result["dead_time_s"],
-                                              100 * result["hold_duty"]))
+        click.echo("The bath: heats %s at full power, %.0f s dead time; holding needs "
+                   "about %.0f %% power." % (
+                       display.rate(60 * result["k_c_per_s"], session.unit).lstrip("+"),
+                       result["dead_time_s"], 100 * result["hold_duty"]))
         click.echo("Relay: ultimate gain %.3g per C, period %.0f s." % (result["ku"], result["pu_s"]))
         for name in ("kp", "ti_s", "td_s"):
             click.echo("  %-5s %10.4g  (now %.4g)" % (name, result[name], old[name][0]))
-    if not yes and not click.confirm("Save these gains?", default=True):
-        raise Failure("Not saved; the heater keeps its gains.", EXIT_REFUSED, cli_codes.NOT_SAVED,
-                      as_json)
+    if not yes and not _confirm("Save these gains?"):
+        raise Failure("Not saved; the heater keeps its gains (`--yes` saves without asking).",
+                      EXIT_REFUSED, cli_codes.NOT_SAVED, as_json)
     session.ask_technician("autotune save")
     if as_json:
         emit_json({"saved": True, "result": result})
     else:
         click.echo("Saved. The heater holds the target with the new gains.")
+
+
+def _confirm(question):
+    """Whether the user said yes; no when there is no one to ask (stdin closed or not a
+    terminal), rather than click's bare "Aborted!"."""
+    try:
+        return click.confirm(question, default=True)
+    except click.Abort:
+        click.echo("", err=True)
+        return False
 
 
 def _minutes(seconds):

@@ -203,6 +203,15 @@ def test_the_same_faults_given_in_another_order_are_the_same_run_with_the_same_n
     assert runs[0]["fault"] == name and runs[0] == runs[1]
 
 
+@pytest.mark.parametrize("command", [["sim", "run", "heatup"],
+                                     ["sim", "faults", "--moment", "ready", "--fault", "tc-open"]])
+def test_json_before_the_command_is_json_after_it(command):
+    # `stoneheat --unit F --json sim run heatup` printed the report for people.
+    proc = stoneheat("--unit", "F", "--json", *command)
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
+
+
 def test_the_summary_is_in_the_users_unit_first():
     # Issue 15: `stoneheat --unit F sim run heatup` printed every figure in C only.
     f = stoneheat("--unit", "F", "sim", "run", "heatup")

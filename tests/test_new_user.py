@@ -201,6 +201,44 @@ def test_ctrl_c_says_the_heater_carries_on(served, command, code):
     assert "the heater carries on" in err and "Aborted" not in err and "Traceback" not in err
 
 
+def test_ctrl_c_stops_autotune_with_130_and_the_heater_off(served):
+    """Ctrl-C in autotune exits 130 (INTERRUPTED), as every command's Ctrl-C; it exited 1 with
+    STOPPED, the code of a `stoneheat stop` from elsewhere. Its progress says it heats up
+    first (the tune's clock stood at 0 min 00 s through the heat-up)."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "stoneheat", "--port", served.port,
+                             "autotune", "--json", "--poll", "0.2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env=_env({"STONEHEAT_PIN": "0000"}))
+    first = proc.stderr.readline()  # the announcement, then progress lines
+    assert first.startswith("Autotune around"), first
+    progress = proc.stderr.readline()
+    assert progress.startswith("  heating up to the target first, water "), progress
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert json.loads(out)["error"] == "INTERRUPTED" and "Traceback" not in err
+    s = served.status()
+    assert s["state"] == "IDLE" and s["heater_duty"] == 0.0
+
+
+def test_autotune_without_a_terminal_to_confirm_saves_nothing(tmp_path):
+    served = start_serve(tmp_path, "--speed", "400")
+    try:
+        before = json.loads(served.cli("config", "get", "kp", "--json").stdout)
+        proc = subprocess.run([sys.executable, "-m", "stoneheat", "--port", served.port,
+                               "autotune", "--poll", "0.2"], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=600,
+                              env=_env({"STONEHEAT_PIN": "0000"}))
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        assert "Not saved" in proc.stderr and "--yes" in proc.stderr
+        assert "Aborted!" not in proc.stderr
+        assert json.loads(served.cli("config", "get", "kp", "--json").stdout) == before
+    finally:
+        stop_serve(served)
+
+
 def test_watch_gives_a_fault_s_advice_once(tmp_path):
     served = start_serve(tmp_path, "--fault", "tc-open@5")
     try:
