@@ -228,7 +228,9 @@ class HeaterController:
         """Heating towards a target the water is already above: the heater stays off while the
         bath cools to it, which takes far longer than heating (a bath loses a few watts per
         degree), and the stones meanwhile are hotter than asked for."""
-        return ((self.state == HEATING or self.state == READY) and self._reading_ok
+        # HEATING only, as docs/protocol.md says: READY holds within twice the band (its
+        # hysteresis), and a new target that far off ends READY at once (set_target_c).
+        return (self.state == HEATING and self._reading_ok
                 and self.temp_c is not None
                 and self.temp_c > self.target_c + self._ready_band_c)
 
@@ -262,6 +264,12 @@ class HeaterController:
                                "(%.1f and %.1f F)" % (low, high, c_to_f(low), c_to_f(high)))
         self.target_c = target_c
         self._idle_timer_ms = 0
+        if self.state == READY and self.temp_c is not None and \
+                abs(self.temp_c - target_c) > 2 * self._ready_band_c:
+            # Not ready for this target: the reply and status say so now, not a tick later
+            # (READY with `cooling` true contradicted the protocol).
+            self.state = HEATING
+            self._in_band_ms = 0
 
     def start(self):
         if self.state == FAULT:

@@ -60,6 +60,7 @@ def _enter_maintenance(session, port, echo):
          % info["firmware"])
     session.port = port
     session.ask_technician("maintenance")
+    session.relock = False  # the firmware has ended: the next boot starts locked
     session.close()
     time.sleep(MAINTENANCE_BOOT_S)
 

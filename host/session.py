@@ -69,6 +69,11 @@ class Session:
         self.unit = unit
         self.as_json = as_json  # `stoneheat --json CMD`, the same as `stoneheat CMD --json`
         self._link = None
+        # This command unlocked the heater for itself: it locks it again at its end, so the
+        # PIN of one command (STONEHEAT_PIN, say) does not leave the console unlocked for 10
+        # minutes to whatever else can write to the port (`config set cutoff_c 65` by hand
+        # was accepted after `STONEHEAT_PIN=... stoneheat config set kp 0.6`).
+        self.relock = False
 
     def ask(self, command):
         check_command(command)  # before a port is even opened: bad input is not a cable fault
@@ -88,12 +93,27 @@ class Session:
         self.unlock()
         return self.ask(command)
 
-    def unlock(self, if_locked=False):
+    def unlock(self, if_locked=False, keep=False):
         """Unlock technician commands with the PIN; ``if_locked``: only if not already
-        unlocked (at the start of a long job, so that it does not stop at the end to ask)."""
+        unlocked (at the start of a long job, so that it does not stop at the end to ask);
+        ``keep``: leave it unlocked after this command (`stoneheat unlock`). An unlock that was
+        there before is left as it was."""
         if if_locked and self.ask("info").get("unlocked_s"):
             return None
-        return self.ask("unlock %s" % self.pin())
+        reply = self.ask("unlock %s" % self.pin())
+        self.relock = not keep
+        return reply
+
+    def lock_again(self):
+        """At the end of a command that unlocked for itself; a heater that went away (or
+        never answered) has nothing to lock, and its own 10 minutes end the unlock."""
+        if not self.relock:
+            return
+        self.relock = False
+        try:
+            self.ask("lock")
+        except (LinkError, PortError, DeviceRefused):
+            pass
 
     def pin(self, prompt="Technician PIN"):
         pin = os.environ.get("STONEHEAT_PIN")
@@ -150,6 +170,7 @@ def device_command(f=None, json_help="Print one JSON object."):
             message = "%s. %s" % (e.message, advice) if advice else e.message
             raise Failure(message, EXIT_REFUSED, e.code, as_json)
         finally:
+            session.lock_again()
             session.close()
 
     return wrapper

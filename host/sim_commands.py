@@ -266,12 +266,24 @@ def _png_path(path):
     is refused rather than written as something else."""
     if path is None:
         return None
+    name = os.path.basename(path)
+    if not name or name.startswith("."):
+        raise click.BadParameter("give the plot a file name, e.g. run.png (%r has none)" % path)
     suffix = os.path.splitext(path)[1]
     if not suffix:
-        return path + ".png"
-    if suffix.lower() != ".png":
+        path += ".png"
+    elif suffix.lower() != ".png":
         raise click.BadParameter("the plot is a PNG file: give a name ending in .png, not %s"
                                  % suffix)
+    # Before the run, not after minutes of it: the folder must be there and writable.
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise click.BadParameter("there is no folder %s to write the plot in" % folder)
+    if not os.access(folder, os.W_OK) or os.path.isdir(path) or (
+            os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise click.BadParameter("cannot write %s (no permission)" % path)
+    if folder == "/dev" or path.startswith("/dev/"):
+        raise click.BadParameter("the plot goes to a file, not under /dev (%s)" % path)
     return path
 
 

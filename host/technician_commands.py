@@ -36,9 +36,10 @@ def unlock_cmd(session, as_json):
     """Allow technician commands for 10 minutes (asks for the PIN, or reads STONEHEAT_PIN).
 
     Each technician command extends the 10 minutes; `stoneheat lock` ends them at once.
-    Five wrong PINs in a row lock the heater out for 5 minutes.
+    Five wrong PINs in a row lock the heater out for 5 minutes. A technician command that
+    unlocks for itself (with STONEHEAT_PIN, or asking) locks again when it ends.
     """
-    reply = session.unlock()
+    reply = session.unlock(keep=True)
     if as_json:
         emit_json(reply)
     else:

@@ -159,7 +159,8 @@ def test_config_history_watch_info(served):
     got = served.cli("config", "set", "ready_band_c", "0.4", "--json",
                      env={"STONEHEAT_PIN": "0000"})
     assert got.returncode == 0 and json.loads(got.stdout) == {"values": {"ready_band_c": 0.4}}
-    refused = served.cli("config", "set", "ready_band_c", "0.3", "cutoff_c", "99")  # unlocked
+    refused = served.cli("config", "set", "ready_band_c", "0.3", "cutoff_c", "99",
+                         env={"STONEHEAT_PIN": "0000"})  # locked again after the last one
     assert refused.returncode == 1 and "Nothing was changed" in refused.stderr
     assert json.loads(served.cli("config", "get", "ready_band_c", "--json").stdout)["value"] == 0.4
 
@@ -246,6 +247,28 @@ def test_an_argument_cannot_slip_a_command_onto_the_line(served):
     r = served.cli("config", "get", "kp\nstart\n")
     assert r.returncode == 2 and "0x0A" in r.stderr and "Nothing was sent" in r.stderr, r
     assert json.loads(served.cli("status", "--json").stdout)["state"] == "IDLE"
+
+
+def test_a_command_that_unlocked_for_itself_locks_again(tmp_path):
+    """STONEHEAT_PIN unlocks one command, not the console for 10 minutes: after it, a line
+    typed by anything else that can write to the port was a technician's (hostile tester:
+    `config set cutoff_c 65` by hand after `STONEHEAT_PIN=... stoneheat config set kp 0.6`).
+    At real speed, so the heater's own 10 minutes cannot end the unlock first."""
+    served = start_serve(tmp_path, "--speed", "1")
+    try:
+        pin = {"STONEHEAT_PIN": "0000"}
+        assert served.cli("config", "set", "kp", "0.6", env=pin).returncode == 0
+        info = json.loads(served.cli("info", "--json").stdout)
+        assert info["unlocked_s"] == 0, info
+        typed = served.cli("config", "set", "cutoff_c", "58")  # no PIN, no terminal
+        assert typed.returncode == 1 and "locked" in typed.stderr
+        # `stoneheat unlock` is for a session of commands: it stays unlocked
+        assert served.cli("unlock", env=pin).returncode == 0
+        assert json.loads(served.cli("info", "--json").stdout)["unlocked_s"] > 500
+        assert served.cli("config", "set", "kp", "0.5").returncode == 0  # no PIN needed
+        assert json.loads(served.cli("info", "--json").stdout)["unlocked_s"] > 500
+    finally:
+        stop_serve(served)
 
 
 def test_info_says_when_the_pin_is_locked_out(served):

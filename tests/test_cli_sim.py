@@ -234,6 +234,19 @@ def test_the_summary_is_in_the_users_unit_first():
     assert "hottest water after it %.2f F / %.2f C;" % (hottest * 1.8 + 32, hottest) in f, f
 
 
+@pytest.mark.parametrize("path,says", [("", "file name"), (".png", "file name"),
+                                       ("/dev/null", "not under /dev"),
+                                       ("missing/run.png", "no folder")])
+def test_a_plot_path_that_cannot_be_written_is_refused_before_the_run(tmp_path, path, says):
+    # The hostile tester: '' wrote ./.png.png, /dev/null wrote /dev/null.png as root, and a
+    # missing folder was reported only after the whole simulation.
+    if path.startswith("missing"):
+        path = str(tmp_path / path)
+    proc = stoneheat("sim", "run", "workday", "--plot", path)
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+    assert "simulated" not in proc.stdout  # refused before the run
+
+
 def test_a_plot_named_without_png_is_written_and_named_as_the_file_it_is(tmp_path):
     # Issue 15: `--plot run` wrote run.png and the summary said "plot run".
     proc = stoneheat("sim", "run", "heatup", "--plot", str(tmp_path / "run"))
