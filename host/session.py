@@ -157,12 +157,14 @@ def device_command(f=None, json_help="Print one JSON object."):
         try:
             return f(session, as_json, **kwargs)
         except PortError as e:
+            session.relock = False  # no heater to lock: its own 10 minutes end the unlock
             where = " (the port came from STONEHEAT_PORT)" if session.port_from else ""
             raise Failure("%s%s." % (str(e).rstrip("."), where), EXIT_NO_HEATER, cli_codes.NO_PORT,
                           as_json)
         except BadCommand as e:  # refused here: nothing was sent
             raise Failure("%s. Nothing was sent." % e, EXIT_USAGE, cli_codes.BAD_INPUT, as_json)
         except LinkError as e:
+            session.relock = False  # asking it to lock would wait out a second timeout
             raise Failure("%s. Check the USB cable, that the heater is switched on, and the port "
                           "(`stoneheat ports`)." % e, EXIT_NO_HEATER, cli_codes.NO_ANSWER, as_json)
         except DeviceRefused as e:
