@@ -431,6 +431,20 @@ def test_low_water_at_any_moment_of_a_heat_up_on_the_powerful_long_lag_corners_e
     assert max(worst)[0] <= LIMIT_C, max(worst)
 
 
+@pytest.mark.parametrize("at_s", [24900.0, 24930.0, 24960.0])
+def test_a_weld_in_the_recovery_from_the_afternoon_stones_on_a_small_bare_bath_ends_safe(at_s):
+    # The last hostile review: 61.12 C (OVER_TEMP). The stones' fall started a water level
+    # test, whose background heat (70 % of the hold's duty) kept the SSR pulsing as the weld
+    # lifted the reading past the band: the off-time weld check never saw 10 s off, and the
+    # bath's slope with the stones in was under the model check's 70 %. Above the band the
+    # test gives no background heat now.
+    bath = "water_l=3,stones_kg=0,heater_w=1500,mains=1.1,probe_tau_s=1,mixing_s=5"
+    scenario = dataclasses.replace(SCENARIOS["workday"], plant=parse_bath(bath))
+    result, _ = run(scenario, faults=[parse_fault("ssr-welded@%g" % at_s)])
+    assert result["code"] == codes.SSR_WELDED, result["faults"]
+    assert result["heater_off"] and result["max_water_after_fault_c"] <= LIMIT_C
+
+
 @pytest.mark.parametrize("stall_s", [2.5, 4.5])
 def test_a_stall_just_after_one_leak_that_leaves_the_probe_dry_ends_safe(stall_s):
     # The hostile review: a loop stall (under the 5 s watchdog) 10 s after a leak that left
