@@ -172,7 +172,9 @@ def device_command(f=None, json_help="Print one JSON object."):
             message = "%s. %s" % (e.message, advice) if advice else e.message
             raise Failure(message, EXIT_REFUSED, e.code, as_json)
         finally:
-            session.lock_again()
-            session.close()
+            try:
+                session.lock_again()
+            finally:  # a Ctrl-C while it locks still closes the port
+                session.close()
 
     return wrapper

@@ -277,13 +277,13 @@ def _png_path(path):
                                  % suffix)
     # Before the run, not after minutes of it: the folder must be there and writable.
     folder = os.path.dirname(path) or "."
+    if os.path.abspath(folder) == "/dev":
+        raise click.BadParameter("the plot goes to a file, not under /dev (%s)" % path)
     if not os.path.isdir(folder):
         raise click.BadParameter("there is no folder %s to write the plot in" % folder)
     if not os.access(folder, os.W_OK) or os.path.isdir(path) or (
             os.path.exists(path) and not os.access(path, os.W_OK)):
         raise click.BadParameter("cannot write %s (no permission)" % path)
-    if folder == "/dev" or path.startswith("/dev/"):
-        raise click.BadParameter("the plot goes to a file, not under /dev (%s)" % path)
     return path
 
 
