@@ -277,7 +277,9 @@ def _png_path(path):
                                  % suffix)
     # Before the run, not after minutes of it: the folder must be there and writable.
     folder = os.path.dirname(path) or "."
-    if os.path.abspath(folder) == "/dev":
+    # Under /dev (or a link into it), or a device folder such as /dev/fd (in /proc).
+    if any(p == top or p.startswith(top + "/") for p in (os.path.abspath(folder),
+           os.path.realpath(folder)) for top in ("/dev", "/proc")):
         raise click.BadParameter("the plot goes to a file, not under /dev (%s)" % path)
     if not os.path.isdir(folder):
         raise click.BadParameter("there is no folder %s to write the plot in" % folder)

@@ -236,6 +236,7 @@ def test_the_summary_is_in_the_users_unit_first():
 
 @pytest.mark.parametrize("path,says", [("", "file name"), (".png", "file name"),
                                        ("/dev/null", "not under /dev"),
+                                       ("/dev/fd/1", "not under /dev"),
                                        ("missing/run.png", "no folder")])
 def test_a_plot_path_that_cannot_be_written_is_refused_before_the_run(tmp_path, path, says):
     # The hostile tester: '' wrote ./.png.png, /dev/null wrote /dev/null.png as root, and a
