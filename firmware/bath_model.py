@@ -139,11 +139,13 @@ class BathModel:
             ratio = 1.0
         return kp * ratio ** SCHEDULE_POWER, ti_s * stretch, td_s * stretch, derivative_filter_s * stretch
 
-    def ready_in_s(self, temp_c, target_c, band_c, hold_s, in_band_s, kp):
+    def ready_in_s(self, temp_c, target_c, band_c, hold_s, in_band_s, kp, cap=None):
         """Seconds until the ready state, or None while nothing is known of this bath.
 
         The climb to the band's edge at a slope that falls with the losses, the PID's
-        approach, and what is left of the hold in the band."""
+        approach, and what is left of the hold in the band. ``cap``: (limit C, span C) of the
+        controller's power cap, whose share of full power is (limit - temp) / span where it
+        is under 1: the climb there goes at that share of the slope."""
         if temp_c >= target_c - band_c:
             left = hold_s - in_band_s
             return left if left > 0.0 else 0.0
@@ -166,5 +168,26 @@ class BathModel:
             climb = 0.0
             gap = target_c - temp_c
         approach = APPROACH_SHARE * math.log(gap / band_c) / (k * kp) if gap > band_c else 0.0
+        if cap is not None:
+            # Above limit - span the cap holds the heater under full power: dT/dt = k (limit
+            # - T) / span, so the climb from a to b takes span / k * ln((limit - a) / (limit - b)).
+            limit, span = cap
+            edge = target_c - band_c
+            lo = limit - span
+            if lo < edge and limit > edge:
+                top = knee if knee < edge else edge
+                a = temp_c if temp_c > lo else lo
+                capped = 0.0
+                if a < top:
+                    capped = span / k * math.log((limit - a) / (limit - top))
+                    climb -= (top - a) / k  # that part of the climb, at full power before
+                    if climb < 0.0:
+                        climb = 0.0
+                b = a if a > top else top
+                if b < edge:
+                    slow = span / k * math.log((limit - b) / (limit - edge))
+                    if slow > approach:
+                        approach = slow
+                climb += capped
         return climb + approach + hold_s
 

@@ -20,6 +20,12 @@ from .limits import (
     PLAUSIBLE_WATER_MIN_C,
     RESET_BELOW_CUTOFF_C,
     DEFAULT_TARGET_C,
+    FASTEST_LOW_BATH_C_S,
+    LEAK_COAST_C,
+    LEAK_LAG_FLOOR_S,
+    LEAK_LAG_SHARE,
+    LEAK_LAG_UNKNOWN_S,
+    WATCH_MARGIN_C,
 )
 from .errors import CommandError, SettingError
 from .bath_model import BathModel
@@ -245,7 +251,7 @@ class HeaterController:
             return None  # a cooling estimate from the identified losses is issue 20's
         return self.model.ready_in_s(self.temp_c, self.target_c, self._ready_band_c,
                                      self._ready_hold_ms / 1000.0, self._in_band_ms / 1000.0,
-                                     self.pid.kp)
+                                     self.pid.kp, self._leak_cap_shape())
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -448,7 +454,9 @@ class HeaterController:
                     # Only while at full power, so the output does not move: no bump to avoid.
                     p = self.pid
                     p.kp, p.ti_s, p.td_s, p.derivative_filter_s = self._gains()
-            self.duty = self.pid.update(self.target_c, self.temp_c, now_ms)
+            cap = self._leak_cap()
+            self.watch.ceiling = cap
+            self.duty = self.pid.update(self.target_c, self.temp_c, now_ms, cap)
         if self.watch.holding or self.watch.level.relay_open():
             # The heat given has not shown yet, or a suspected weld is judged: no heat.
             self.duty = 0.0  # what status shows and the bath model learns from: none
@@ -456,10 +464,25 @@ class HeaterController:
             self.relay_on = False
             self._heater_off_now()
             return
+        if self.watch.resting:
+            # Held at the power cap without gaining: the heat watch rests the heater to see
+            # whether its heat made any difference (a dead element's makes none).
+            self.duty = 0.0
+            self._heater_off_now()
+            return
         test = self.watch.level.duty()
         if test is None and self.watch.level.reask(self.temp_c):
             # A weld judgement that found the SSR obeying asks it once more (WaterLevel).
             self.relay_on = False
+            self._heater_off_now()
+            return
+        if test is None and self.watch.surging() and self.temp_c < self.target_c:
+            # A rise no full bath makes on its heater: heat poured in (the bath gets it anyway)
+            # or 1 L left after a leak. Under the power cap the full-power low water checks see
+            # nothing, so no heat until it has settled (issue 13). The bath model learns from
+            # the duty: none (a fit across the pour at "full power" took its slope and lag).
+            self.duty = 0.0
+            self.relay_on = False  # the weld checks wait for a step: a weld must not heat
             self._heater_off_now()
             return
         if self.watch.stepping():
@@ -491,6 +514,38 @@ class HeaterController:
                 return
         self.heater_on = self.output.update(self.duty, now_ms)
 
+    def _leak_cap_shape(self):
+        """(limit C, span C): the cap is (limit - water) / span of full power where that is
+        under 1 (``_leak_cap``)."""
+        m = self.model
+        lag = m.lag_s if m.k_c_per_s is not None and m.lag_s is not None else LEAK_LAG_UNKNOWN_S
+        if self.bath_memory is not None and self.bath_memory[1] > lag:
+            lag = self.bath_memory[1]
+        if lag < LEAK_LAG_FLOOR_S:
+            lag = LEAK_LAG_FLOOR_S
+        return (self._cutoff_c + WATCH_MARGIN_C,
+                FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE * lag + LEAK_COAST_C)
+
+    def _leak_cap(self):
+        """The most power this moment allows so that a leak now (1 L left) cannot pass the
+        cutoff + 1 C before its heat reaches the probe (issue 13). 1 L on the strongest
+        heater heats 0.39 C/s, and the reading sees it only after the bath's lag: with 38 s
+        of lag that is 15 C unseen, more than the headroom above any target. No check on the
+        reading can close that, so the power is capped: the headroom left, over the rise
+        that 1 L would make in the lag at full power plus the element's stored heat. The
+        bath's own lag (identified, or remembered) when known, else the range's longest; the
+        water leads the reading by about the rise it is making times the lag."""
+        limit, span = self._leak_cap_shape()
+        m = self.model
+        ahead = 0.0
+        if self.duty > 0.0 and m.k_c_per_s is not None and m.lag_s is not None:
+            ahead = self.duty * m.k_c_per_s * (span - LEAK_COAST_C) / (
+                FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE)
+        cap = (limit - (self.temp_c + ahead)) / span
+        if cap >= 1.0:
+            return 1.0
+        return cap if cap > 0.0 else 0.0
+
     def _tune_warming(self):
         """Autotune started below the target: its relay waits until the controller's own PID
         has brought the water into the ready band. Full power all the way up coasts a small
@@ -501,6 +556,14 @@ class HeaterController:
 
     def _tune_tick(self, dt_ms, now_ms):
         tune = self.tune
+        if tune.phase == "approach":
+            # The relay's "on" is the power cap at the top of its swing, fixed once it cycles
+            # (the tune's model divides by it): full power there on a small bath behind 38 s
+            # of lag coasted past the cutoff (61.8 C), and a leak would pass it unseen.
+            limit, span = self._leak_cap_shape()
+            high = (limit - (tune.setpoint_c + tune.h)) / span
+            tune.high = 1.0 if high > 1.0 else (high if high > 0.0 else 0.0)
+        self.watch.ceiling = tune.high  # the heat watch judges the relay's "on" at it
         duty = tune.update(dt_ms, self.temp_c)
         # The phases by value: importing autotune.py's names would load it at boot.
         if tune.phase == "done":

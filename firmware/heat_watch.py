@@ -21,6 +21,15 @@ Each check is written down with what it needs to see and the states in which it 
   with the bath below it, cannot buy window after window of heat. Once the bath model has
   the heat-up's slope, a full-power minute that shows less than ``RAMP_SHARE`` of it holds
   too: tighter, never looser, than the fixed window.
+- Under the controller's power cap (``ceiling``: near the cutoff on a bath behind long lags,
+  so that a leak there cannot pass the limit unseen) the PID may sit below the watch's bar
+  for good: a dead element at READY was never judged. Held at the cap for ``CAPPED_S``
+  without the reading turning up, the heater rests (``resting``) and the slope without its
+  heat is set against the slope at the cap: no difference latches HEATING_WATCH
+  (``_capped_check``).
+- A rise steeper than ``SURGE_RATIO`` times this heat-up's slope (``surging``) is heat poured
+  in or a leak: the controller gives no heat below the target while it settles, since under
+  the cap the full-power low water checks below see nothing.
 - After a fall faster than any bath cools (``FALL_RATE_C_S``: the probe has left the water, a
   leak has left it dry, or cold was poured in) the watch cannot know how much water its heat
   goes into: 1 L left on a 1.5 kW heater passes the cutoff within 20 s of full power. For
@@ -73,6 +82,29 @@ STEP_FLOOR_C_S = 0.05
 # After a step the weld checks wait this long, for the slow reading to settle behind a probe
 # of up to 8 s lag, before they take a new baseline.
 STEP_SETTLE_MS = 60000
+# ... and a step steeper than SURGE_RATIO times this heat-up's slope, and than SURGE_C_S
+# (SURGE_UNKNOWN_C_S before a slope is known: above the fastest full bath), over two samples,
+# holds the heat off below the target while it settles (the controller): 1 L left on the
+# strongest heater climbs 0.3-0.39 C/s, a pour faster. Steeper than the steps above, which
+# the reading's noise makes on a slow bath, and than a small bath heats at full power.
+SURGE_RATIO = 1.8
+SURGE_C_S = 0.125
+SURGE_UNKNOWN_C_S = 0.2
+# The PID held at the controller's power cap (a sample on for CAPPED_SHARE of it) without the
+# reading turning up for CAPPED_S asks the water level test whether the heat shows.
+CAPPED_SHARE = 0.9
+CAPPED_MEAN_S = 60
+CAPPED_S = 300
+# ... by resting the heater for REST_S: the slope over the last CAPPED_SPAN_S with it off must
+# differ from the slope at the cap by CAPPED_SHARE_SHOWN of what the heat given there makes
+# at the heat-up's slope (SLOWEST_FULL_BATH_C_S without one: 648 W into 17 L and 5 kg). A rest
+# that found the heat showing is not asked again for CAPPED_EVERY_S.
+REST_S = 180
+CAPPED_SPAN_S = 120
+CAPPED_SHARE_SHOWN = 0.25
+SLOWEST_FULL_BATH_C_S = 0.0085
+CAPPED_EVERY_S = 1800
+REST_RISE_C = 0.15  # a rise this big in the rest is heat poured in: no verdict (the noise: 0.02)
 # A fall faster than this (over two samples, 4 s) is no bath cooling: the probe has left the
 # water, a leak has left it dry, or cold was poured in. For BLIND_MS after it the heating watch
 # cannot know how much water its heat goes into: its window is sized for 1 L left on the
@@ -165,6 +197,15 @@ class HeatWatch:
         self._blind_ms = 0  # the reading fell faster than water cools this recently
         self._fall_top_c = 0.0  # where the slow reading was when that fall began
         self._stepped = False  # one step per stretch with the SSR off: a weld is no string of steps
+        self._surge_ms = 0  # a step steeper than SURGE_C_S is settling
+        self.ceiling = 1.0  # the controller's power cap now (its leak cap)
+        self._capped_ms = 0  # held at the cap without turning up this long
+        self._capped_low_c = 0.0
+        self._capped_wait_ms = 0  # a rest found the heat showing this recently
+        self.resting = False  # the heater rests: does the slope change without its heat?
+        self._rest_ms = 0
+        self._on_rate = 0.0  # the slope at the cap before the rest
+        self._expected = 0.0  # ... and the difference the heat given there should make
         self.full_rate_c_s = 0.0  # the fastest rise seen at full power since the reset
         self.holding = False  # the heating watch holds the heater off until the heat shows
         self._hold_ms = 0
@@ -176,6 +217,7 @@ class HeatWatch:
         self._regain_c = None  # an episode is open until the reading is back at this
         self._episode_c = 0.0  # how hot the water may be by now in the episode, at worst
         self.level = WaterLevel(self.level_test_s)  # low water, against the heat-up's slope
+        self.level.limit_c = self.cutoff_c + 1.0
 
     def recalibrate(self, move):
         """A new calibration: every remembered reading becomes ``move(reading)``, so the
@@ -368,6 +410,14 @@ class HeatWatch:
             self._step_ms = STEP_SETTLE_MS
             self._stepped = True
             self.level.step_seen(self.smooth_c)
+        surge = SURGE_RATIO * self.ramp_k_c_s if self.ramp_k_c_s > 0.0 else SURGE_UNKNOWN_C_S
+        if surge < SURGE_C_S:
+            surge = SURGE_C_S
+        if self._fast_prev_c is not None and (
+                temp_c - self._fast_prev_c) > surge * 2 * SAMPLE_MS / 1000.0:
+            self._surge_ms = STEP_SETTLE_MS
+        elif self._surge_ms > 0:
+            self._surge_ms -= SAMPLE_MS
         if self._fast_prev_c is not None and (
                 temp_c - self._fast_prev_c) > STEP_RATE_C_S * 2 * SAMPLE_MS / 1000.0:
             self.poured = True  # faster than any heater of the range: not the bath's slope
@@ -395,6 +445,9 @@ class HeatWatch:
             else:
                 self._episode_c += FASTEST_FULL_BATH_C_S * self.duties[(self.pos - 1) % size] \
                     * SAMPLE_MS / 1000.0
+        code = self._capped_check()
+        if code is not None:
+            return code
         if self.level.phase:
             # The test has the heater: the heating watch cannot judge its windows, but a weld
             # under the test's own duty must still show.
@@ -427,6 +480,68 @@ class HeatWatch:
             if rate > self.full_rate_c_s:
                 self.full_rate_c_s = min(rate, self.max_rate_c_s)
         return None
+
+    def _capped_check(self):
+        """Held at the controller's power cap, under the heating watch's bar, the reading has
+        not turned up for ``CAPPED_S``: does the heat show at all? The heater **rests**
+        (``resting``) for ``REST_S``, and the slope with it off is set against the slope at
+        the cap: a working element's heat made the difference (the cap's duty times the
+        heat-up's slope); a dead one's, or a probe's out of the water, none, and
+        HEATING_WATCH latches. Not a hold: a weak heater with the lid off is held at the cap
+        without gaining, and a pulse's answer (tried) drowned in the drift it was measured
+        on; two slopes over minutes do not. Not sooner: cold stones under the cap fall for a
+        minute or two before the heat turns them."""
+        if self.resting:
+            self._rest_ms += SAMPLE_MS
+            if self.smooth_c < self._capped_low_c:
+                self._capped_low_c = self.smooth_c
+            elif self.smooth_c > self._capped_low_c + REST_RISE_C:
+                self._end_rest(0)  # heat poured in (a hot top-up): no verdict, ask again
+                return None
+            if self._rest_ms < REST_S * 1000:
+                return None
+            known = self._n > CAPPED_SPAN_S * 1000 // SAMPLE_MS
+            off = self.rate_c_s(CAPPED_SPAN_S)
+            self._end_rest(CAPPED_EVERY_S)
+            if known and self._on_rate - off < CAPPED_SHARE_SHOWN * self._expected:
+                return HEATING_WATCH
+            return None
+        if self._capped_wait_ms > 0:
+            self._capped_wait_ms -= SAMPLE_MS
+        # The SSR's windows do not line up with the samples, nor a relay's 60 s ones: the
+        # mean over CAPPED_MEAN_S.
+        d = self.on_s(CAPPED_MEAN_S) / CAPPED_MEAN_S
+        if self.level.phase or self.holding or self._capped_wait_ms > 0 or not (
+                self.ceiling < WATCH_DUTY and d >= CAPPED_SHARE * self.ceiling):
+            self._capped_ms = 0
+            self._capped_low_c = self.smooth_c
+            return None
+        if self.smooth_c < self._capped_low_c:
+            self._capped_low_c = self.smooth_c
+        elif self.smooth_c > self._capped_low_c + HOLD_RISE_C:
+            self._capped_ms = 0  # it turned up: the heat shows
+            self._capped_low_c = self.smooth_c
+            return None
+        self._capped_ms += SAMPLE_MS
+        if self._capped_ms < CAPPED_S * 1000:
+            return None
+        if self._n <= CAPPED_SPAN_S * 1000 // SAMPLE_MS:
+            return None
+        on = self.rate_c_s(CAPPED_SPAN_S)
+        k = self.ramp_k_c_s if self.ramp_k_c_s > 0.0 else (
+            self.remembered_k_c_s if self.remembered_k_c_s > 0.0 else SLOWEST_FULL_BATH_C_S)
+        self._on_rate = on
+        self._expected = k * self.on_s(CAPPED_SPAN_S) / CAPPED_SPAN_S
+        self.resting = True
+        self._rest_ms = 0
+        self._capped_low_c = self.smooth_c
+        return None
+
+    def _end_rest(self, wait_s):
+        self.resting = False
+        self._capped_ms = 0
+        self._capped_wait_ms = wait_s * 1000
+        self._capped_low_c = self.smooth_c
 
     def _step_rate_c_s(self):
         """How fast a rise must be to be heat poured in rather than the heater's: faster than
@@ -581,6 +696,10 @@ class HeatWatch:
     def stepping(self):
         """Whether heat poured in is still settling (the weld checks wait for it)."""
         return self._step_ms > 0
+
+    def surging(self):
+        """Whether a rise steeper than any full bath's heater makes is settling."""
+        return self._surge_ms > 0
 
     def full_for(self, over_s):
         """Whether the SSR ran at full power for all of the last ``over_s`` seconds."""

@@ -63,8 +63,9 @@ class PID:
     def _proportional(self, setpoint, y):
         return self.kp * (self.setpoint_weight * setpoint - y)
 
-    def update(self, setpoint, measurement, now_ms):
-        """One control step; returns the output in 0..1."""
+    def update(self, setpoint, measurement, now_ms, high=1.0):
+        """One control step; returns the output in 0..``high`` (a cap below full power counts
+        as saturation, so the integral does not wind up behind it)."""
         y = measurement
         if self._last_ms is None:
             dt_ms = 0
@@ -85,13 +86,13 @@ class PID:
         error = setpoint - y
         unclamped = p + self.integral + self.derivative
         if dt_ms > 0 and self.ti_s > 0:
-            saturated_up = unclamped >= 1.0 and error > 0
+            saturated_up = unclamped >= high and error > 0
             saturated_down = unclamped <= 0.0 and error < 0
             if not (saturated_up or saturated_down):
                 self.integral = _clamp(
                     self.integral + self.kp * error * (dt_ms / 1000.0) / self.ti_s, -1.0)
                 unclamped = p + self.integral + self.derivative
-        self.output = _clamp(unclamped)
+        self.output = _clamp(unclamped, 0.0, high)
         self._last_ms = now_ms
         self._last_y = y
         self._last_sp = setpoint

@@ -64,6 +64,7 @@ MicroPython: floats, no allocation per update.
 from math import exp, log
 
 from .faults import LOW_WATER, SSR_WELDED
+from .limits import DEFAULT_CUTOFF_C, FASTEST_LOW_BATH_C_S, LEAK_COAST_C
 
 SPAN_S = 10  # at full power, the climb is measured over this
 CLIMB_S = 60  # below it, the rise is weighed against the heat given over this (and 2 lags)
@@ -127,6 +128,7 @@ SETTLE, FALL, PULSE, SHOW, PROBE = 1, 2, 3, 4, 5
 class WaterLevel:
     def __init__(self, every_s=0):
         self.every_s = every_s  # a test this often at a calm hold; 0: none but on suspicion
+        self.limit_c = DEFAULT_CUTOFF_C + 1.0  # the true water's bar (the watch sets its own)
         self.ref_k = 0.0  # C/s at full power on a full bath: the model's, once frozen
         self.lag_s = 0.0
         self._frozen = False
@@ -442,6 +444,21 @@ class WaterLevel:
                         DRIFT_SHARE * self.ref_k * self._pulse_ms / 1000.0:
                     self.phase = 0  # not in balance: no verdict now
                     return None
+                if not self._weld:
+                    # No longer than 1 L left could take without passing the cutoff + 1 C (a
+                    # leak at a hold lifts the reading past the target; issue 13). Waiting for
+                    # a cooler moment instead held a slow bath off just below the target for
+                    # good; it waits (the drift measured again) only above the target, where
+                    # no pulse worth the name fits. The full bath's answer is reckoned from the
+                    # pulse given.
+                    room_ms = (self.limit_c - LEAK_COAST_C - temp_c) / FASTEST_LOW_BATH_C_S * 1000
+                    if room_ms < MIN_PULSE_MS:
+                        self._base_c = temp_c
+                        self._mid_c = None
+                        self._ms = 0
+                        return None
+                    if self._pulse_ms > room_ms:
+                        self._pulse_ms = int(room_ms)
                 self.phase = PROBE if self._weld and self._probe_c is None else PULSE
                 self._base_c = self._high_c = self._early_c = temp_c
                 self._on_ms = 0

@@ -146,7 +146,9 @@ def test_a_small_powerful_bath_gets_scaled_gains_while_still_at_full_power():
     ctrl, changes = _heat(SMALL_FAST_SLOW_PROBE)
     assert ctrl.model.known()
     assert ctrl.pid.kp < 0.5 * Settings()["kp"]  # its loop gain is 2-3 times the reference's
-    assert changes and all(d == 1.0 for d in changes)  # only while flat out: nothing to bump
+    # Only while flat out, the output clipped: nothing to bump. Flat out is full power or, in
+    # the last degrees behind this bath's 38 s of lag, the power cap just under it (0.9994).
+    assert changes and all(d > 0.99 for d in changes)
 
 
 def test_adapt_0_keeps_the_gains_as_set():

@@ -42,8 +42,8 @@ RUN_CASES = [
 
 # The matrix at hold: (the doc's words, the fault, the bath or None, the latency's rounding)
 FAULTS_CASES = [
-    ("call for full power ({latency} s on the reference bath: `stoneheat sim faults --fault "
-     "element-open --moment ready`", "element-open", None, 0),
+    ("by the rest after 5 minutes at the cap ({latency} s on the reference bath: `stoneheat "
+     "sim faults --fault element-open --moment ready`", "element-open", None, 0),
     ("{latency} minutes on a 17 L bath, `--bath water_l=17`", "element-open", "water_l=17",
      "min"),
     ("`SENSOR_INTERMITTENT` latched | 23–26 s in the matrix ({latency} s at hold)",

@@ -112,8 +112,12 @@ def test_a_suspected_weld_opens_the_relay_within_a_minute():
     first_off = next(i for i in range(fault_i, len(trace.heater_on) - off_for)
                      if not any(trace.heater_on[i:i + off_for]))
     assert (first_off - fault_i) * dt <= 60.0
-    # After that, powered at most for the pulse (20 s at the most).
-    assert sum(trace.heater_on[first_off:]) * dt <= 20.0
+    # After that, powered for the judgement's probe and pulse (7 s each here), and, where the
+    # probe's answer came out under half the pulse's (its noise is 0.1-0.15 C against 0.3 C:
+    # this seed's 0.145 C since the power cap changed the approach), for the weld check that
+    # fires again once the relay closes: 41 s, the water at most 57.4 C.
+    assert sum(trace.heater_on[first_off:]) * dt <= 60.0
+    assert r["max_water_c"] <= 58.0
 
 
 def test_days_of_calm_hold_keep_the_counters_small():
@@ -258,17 +262,8 @@ def test_a_calm_hold_s_test_never_replaces_a_weld_judgement_under_way():
     assert row["code"] == codes.SSR_WELDED and row["safe"], row["faults"]
 
 
-_OPEN_HOLE = pytest.mark.xfail(strict=True, reason=(
-    "open (issue 13): the heating watch's short holds on a probe in creeping air come every "
-    "130 s and the slow minutes, which need a full-power span of the lag and a minute, never "
-    "judge a bath with 70 s of lag; judging a span 80 % on closed it but tripped a healthy "
-    "heat-up with hot water poured in (tests/test_bath_memory.py)"))
-
-
 @pytest.mark.parametrize("after_s, seed", [
-    (150, 1), (300, 0), (300, 2),
-    pytest.param(150, 0, marks=_OPEN_HOLE), pytest.param(150, 2, marks=_OPEN_HOLE),
-    pytest.param(300, 1, marks=_OPEN_HOLE),
+    (150, 0), (150, 1), (150, 2), (300, 0), (300, 1), (300, 2),
 ])
 def test_a_probe_out_after_a_hot_top_up_on_a_slow_long_lag_bath_is_caught(after_s, seed):
     # From the hostile tester: 1 L at 60 C topped up on 12 L with 4 kg on 1000 W at mains
@@ -276,7 +271,9 @@ def test_a_probe_out_after_a_hot_top_up_on_a_slow_long_lag_bath_is_caught(after_
     # heating watch's short holds (the air creeps up 0.1 C) come every 130 s and the slow
     # minutes never have a full-power span to judge: 83 C and no fault (seed 1, 300 s); and a
     # weld judgement in doubt that asked again with the relay closed ran the heater on air
-    # (seeds 0 and 2 at 300 s: now SSR_WELDED, the relay kept open).
+    # (seeds 0 and 2 at 300 s: now SSR_WELDED, the relay kept open). Seeds 0 and 2 at 150 s
+    # and seed 1 at 300 s stayed open until the power cap: under it the PID sits below the
+    # heating watch's bar, and the rest at the cap finds the heat changes nothing.
     bath = parse_bath("water_l=12,stones_kg=4,heater_w=1000,mains=0.9,probe_tau_s=8,"
                       "mixing_s=30")
     sc = dataclasses.replace(SCENARIOS["heatup"], plant=bath, duration_s=2600 + after_s + 3000,
