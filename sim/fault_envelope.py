@@ -149,9 +149,11 @@ def one_run(job):
 # can take the water itself to the cutoff first: OVER_TEMP is then what happened. A weld just
 # after a cold top-up on a bath whose heat given in the fall does not show (docs/safety.md,
 # Known limits) can end in the heating watch's hold, which opens the relay too: HEATING_WATCH.
+# A weld while the PID asks heat behind a long lag can take the reading to the cutoff as the
+# weld judgement opens the relay: OVER_TEMP.
 ALSO_ACCEPTED = {"intermittent": (codes.TC_OPEN,),
                  "low-water": (codes.SSR_WELDED, codes.OVER_TEMP),
-                 "ssr-welded": (codes.HEATING_WATCH,)}
+                 "ssr-welded": (codes.HEATING_WATCH, codes.OVER_TEMP)}
 
 # Each safety setting, and the faults whose check it sets: the matrix must stay safe at each
 # end of its range (benchmarks/fault_envelope.py; a CI-sized walk in the tests).

@@ -1,6 +1,7 @@
 """`stoneheat sim ...` as a user runs it: a real process, real output, real exit codes."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -124,12 +125,15 @@ def test_a_weld_the_judgement_found_obeying_behind_30_s_of_mixing_is_asked_again
     # mixing. The weld comes as the cold stones fall: the judgement's probe and pulse both hid
     # behind the fall and found the SSR obeying; the relay closed at no heat wanted and the weld
     # heated the water 57.7 -> 61.7 C before the probe saw it. Now the relay rests open while no
-    # heat is wanted and the SSR is asked again when heat is: SSR_WELDED, the water <= 61 C.
+    # heat is wanted and the SSR is asked again when heat is: the relay opens, the water <= 61 C.
+    # Under the power cap (issue 13) the PID asks heat after the stones, the weld heats at full
+    # power and the reading, 30 s behind, reaches the cutoff as the judgement opens the relay:
+    # OVER_TEMP is then what happened (the matrix accepts it for a weld likewise).
     proc = stoneheat("sim", "run", "stones", "--bath", "water_l=3,stones_kg=5,heater_w=1500,"
                      "mains=1.1,probe_tau_s=1,mixing_s=30", "--fault", "ssr-welded@7245", "--json")
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
-    assert r["code"] == "SSR_WELDED" and r["heater_off"], r
+    assert r["code"] in ("SSR_WELDED", "OVER_TEMP") and r["heater_off"], r
     assert r["max_water_after_fault_c"] <= 61.0 and r["detect_latency_s"] <= 1800, r
 
 
@@ -155,9 +159,10 @@ def test_a_run_whose_fault_does_not_end_safe_says_so_and_exits_1():
     corner = "water_l=3,stones_kg=0,heater_w=1500,mains=1.1,probe_tau_s=8,mixing_s=30"
     proc = stoneheat("sim", "run", "stones", "--bath", corner, "--fault", "ssr-welded@7425")
     assert proc.returncode == 1
-    assert "NOT SAFE: ssr-welded: the water reached 63.02 C, past the cutoff 60.0 C + 1 C" \
-        in proc.stderr
-    assert "hottest water after it 63.02 C" in proc.stdout  # the report is still printed
+    m = re.search(r"NOT SAFE: ssr-welded: the water reached (\d+\.\d\d) C, past the cutoff "
+                  r"60\.0 C \+ 1 C", proc.stderr)
+    assert m and float(m.group(1)) > 61.0, proc.stderr  # docs/safety.md quotes the figure
+    assert "hottest water after it %s C" % m.group(1) in proc.stdout  # the report still printed
     proc = stoneheat("sim", "run", "stones", "--bath", corner, "--fault", "ssr-welded@7425",
                      "--json")
     assert proc.returncode == 1 and json.loads(proc.stdout)["safe"] is False

@@ -23,10 +23,12 @@ SCENARIO = _scenario(1800.0)
 # window and a frozen reading its 60 s; a dead element or a probe out of the water within 5
 # minutes. A welded SSR opens the relay within 60 s (as issue 3 asked), but latches once the
 # water level test has told it from low water and from heat poured in (issue 13: a probe with
-# the SSR off, then a pulse): within 8 minutes; low water, from its climb and that test,
-# within 10.
-LATENCY_S = {"intermittent": 60.0, "frozen": 65.0, "ssr-welded": 480.0, "probe-out": 300.0,
-             "element-open": 300.0, "low-water": 600.0}
+# the SSR off, then a pulse): within 10 minutes; low water, from its climb and that test,
+# within 15. Both were 8 and 10 before the power cap (issue 13): a rise steeper than the
+# bath's heater makes now holds the heat off below the target while it settles, so the
+# level test's pulses come later (the water on the reference bath stays under 42 C).
+LATENCY_S = {"intermittent": 60.0, "frozen": 65.0, "ssr-welded": 600.0, "probe-out": 300.0,
+             "element-open": 300.0, "low-water": 900.0}
 NOT_BUILT = {}
 
 
