@@ -541,7 +541,10 @@ class HeaterController:
         if self.duty > 0.0 and m.k_c_per_s is not None and m.lag_s is not None:
             ahead = self.duty * m.k_c_per_s * (span - LEAK_COAST_C) / (
                 FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE)
-        cap = (limit - (self.temp_c + ahead)) / span
+        # The higher of the calibrated and the raw reading, as the cutoff takes: a calibration
+        # that lowers the reading may not buy the heater more power near the limit.
+        water = self.temp_c if self.raw_c is None or self.raw_c < self.temp_c else self.raw_c
+        cap = (limit - (water + ahead)) / span
         if cap >= 1.0:
             return 1.0
         return cap if cap > 0.0 else 0.0

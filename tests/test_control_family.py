@@ -23,7 +23,9 @@ def reference():
 
 def test_reference_heatup_is_near_full_power_and_holds_tight(reference):
     r = reference["heatup"]
-    assert r["ready_s"] <= 1.05 * r["full_power_s"]
+    # 1.05 before the power cap near the cutoff (issue 13), which holds the last degrees under
+    # full power behind the reference bath's 18 s of lag: 1.071 (docs/benchmarks.md).
+    assert r["ready_s"] <= 1.10 * r["full_power_s"]
     assert r["overshoot_c"] <= 0.2
     assert abs(r["offset_c"]) <= 0.05 and r["band_c"] <= 0.2
     assert r["faults"] == []
@@ -68,7 +70,9 @@ def family():
 def test_every_bath_of_the_family_is_ready_near_full_power_without_overshoot(family):
     assert len(family) == FAMILY
     for r in family:
-        assert r["ready_s"] is not None and r["ready_s"] <= 1.2 * r["full_power_s"], r["plant"]
+        # 1.2 before the power cap (issue 13): behind 28 s of mixing it holds the last degrees
+        # under full power, 1.322 at worst (docs/benchmarks.md); a leak there passed 61 C.
+        assert r["ready_s"] is not None and r["ready_s"] <= 1.35 * r["full_power_s"], r["plant"]
         assert r["overshoot_c"] <= 0.5, r["plant"]
         assert r["faults"] == [], r["plant"]
         assert abs(r["offset_c"]) <= 0.05 and r["band_c"] <= 0.2, r["plant"]

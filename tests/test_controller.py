@@ -470,7 +470,8 @@ def test_a_negative_calibration_offset_cannot_lift_the_cutoff(offset_c):
     ctrl.set_target_c(50.0)
     ctrl.start()
     now = _feed(ctrl, [45.0] * 8)
-    assert ctrl.state == HEATING and ctrl.heater_on
+    # Heating (the power cap near the limit takes the raw reading too: under full power at 45 C)
+    assert ctrl.state == HEATING and ctrl.duty > 0.0
     _feed(ctrl, [60.1], now)
     assert ctrl.fault == faults.OVER_TEMP and not ctrl.heater_on and not ctrl.relay_on
     assert ctrl.fault_value >= 60.0
