@@ -109,6 +109,14 @@ _READERS = {MAX31855: read_max31855, MAX6675: read_max6675}
 MEMORY_RISE = 1.25
 
 
+def _cap_share(water_c, limit, span):
+    """The power cap's share of full power: (limit - water) / span, within 0..1 (a NaN: 0)."""
+    cap = (limit - water_c) / span
+    if cap >= 1.0:
+        return 1.0
+    return cap if cap > 0.0 else 0.0
+
+
 class HeaterController:
     def __init__(self, settings=None, sensor=MAX31855, second_sensor=None, events=None):
         """``second_sensor``: the chip of an optional redundant probe, read each tick too.
@@ -514,17 +522,23 @@ class HeaterController:
                 return
         self.heater_on = self.output.update(self.duty, now_ms)
 
-    def _leak_cap_shape(self):
-        """(limit C, span C): the cap is (limit - water) / span of full power where that is
-        under 1 (``_leak_cap``)."""
+    def _leak_lag_s(self):
+        """The lag the power cap believes: the bath's identified (or remembered, if longer)
+        lag, never under the floor, and the range's longest while none is known."""
         m = self.model
         lag = m.lag_s if m.k_c_per_s is not None and m.lag_s is not None else LEAK_LAG_UNKNOWN_S
         if self.bath_memory is not None and self.bath_memory[1] > lag:
             lag = self.bath_memory[1]
-        if lag < LEAK_LAG_FLOOR_S:
-            lag = LEAK_LAG_FLOOR_S
+        return lag if lag > LEAK_LAG_FLOOR_S else LEAK_LAG_FLOOR_S
+
+    def _leak_cap_shape(self, lag_s=None):
+        """(limit C, span C): the cap is (limit - water) / span of full power where that is
+        under 1 (``_cap_share``)."""
+        if lag_s is None:
+            lag_s = self._leak_lag_s()
         return (self._cutoff_c + WATCH_MARGIN_C,
-                FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE * lag + LEAK_COAST_C)
+                FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE * lag_s + LEAK_COAST_C)
+
 
     def _leak_cap(self):
         """The most power this moment allows so that a leak now (1 L left) cannot pass the
@@ -535,19 +549,15 @@ class HeaterController:
         that 1 L would make in the lag at full power plus the element's stored heat. The
         bath's own lag (identified, or remembered) when known, else the range's longest; the
         water leads the reading by about the rise it is making times the lag."""
-        limit, span = self._leak_cap_shape()
+        lag = self._leak_lag_s()
+        limit, span = self._leak_cap_shape(lag)
         m = self.model
-        ahead = 0.0
-        if self.duty > 0.0 and m.k_c_per_s is not None and m.lag_s is not None:
-            ahead = self.duty * m.k_c_per_s * (span - LEAK_COAST_C) / (
-                FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE)
         # The higher of the calibrated and the raw reading, as the cutoff takes: a calibration
         # that lowers the reading may not buy the heater more power near the limit.
         water = self.temp_c if self.raw_c is None or self.raw_c < self.temp_c else self.raw_c
-        cap = (limit - (water + ahead)) / span
-        if cap >= 1.0:
-            return 1.0
-        return cap if cap > 0.0 else 0.0
+        if self.duty > 0.0 and m.k_c_per_s is not None and m.lag_s is not None:
+            water += self.duty * m.k_c_per_s * lag
+        return _cap_share(water, limit, span)
 
     def _tune_warming(self):
         """Autotune started below the target: its relay waits until the controller's own PID
@@ -564,8 +574,7 @@ class HeaterController:
             # (the tune's model divides by it): full power there on a small bath behind 38 s
             # of lag coasted past the cutoff (61.8 C), and a leak would pass it unseen.
             limit, span = self._leak_cap_shape()
-            high = (limit - (tune.setpoint_c + tune.h)) / span
-            tune.high = 1.0 if high > 1.0 else (high if high > 0.0 else 0.0)
+            tune.high = _cap_share(tune.setpoint_c + tune.h, limit, span)
         self.watch.ceiling = tune.high  # the heat watch judges the relay's "on" at it
         duty = tune.update(dt_ms, self.temp_c)
         # The phases by value: importing autotune.py's names would load it at boot.

@@ -41,7 +41,7 @@ FASTEST_LOW_BATH_C_S = 0.39
 # time no check on the reading can see into; measured on the range's corners, 0.6 let 10 L
 # with 2 kg on 1815 W behind 30 s of mixing and an 8 s probe pass 61 C, and 0.8, with the
 # highest target (57 C: the PID stays at the cap longest), 3 L bare behind 8 s + 30 s reach
-# 61.26 C (1.0: 60.17 C, benchmarks/late_leaks.py --target 57C), the rise the element's
+# 61.26 C (1.0: 60.16 C, benchmarks/late_leaks.py --target 57C), the rise the element's
 # stored heat adds at full power,
 # the lag taken while this bath's is not known (the range's longest, identified: 56 s), and
 # the least lag the cap believes: a fit broken by holds found 0 s on a 38 s bath, and the
