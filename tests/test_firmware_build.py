@@ -66,10 +66,11 @@ def test_the_built_firmware_runs_under_micropython(bundle, tmp_path):
         "frames": [max31855_frame(40.0)] * 40,
         "input": (b"\n" + encode_request(1, "target 130F") + encode_request(2, "start")).hex(),
         "chunk": 16}))
-    # 64-bit objects: the main loop needs about 164.2 KB from a short bundle path (162.8 KB
-    # before the one command table of issue 15), a little more from pytest's long one.
+    # 64-bit objects: the main loop needs 166 KB (run_micropython keeps the paths the same
+    # length everywhere; 164.2 KB before issue 13's power cap). 168K failed on a CI machine
+    # whose checkout path was longer, before the paths were made the same: 10K of margin.
     # The 32-bit figure that decides an ESP32 is issue 16's.
-    proc = run_micropython(MAIN_LOOP, out / "lib", "stoneheat_fw", session, heap="168K")
+    proc = run_micropython(MAIN_LOOP, out / "lib", "stoneheat_fw", session, heap="176K")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     final = json.loads(proc.stdout.splitlines()[-1])
     assert final["state"] == "HEATING" and final["outputs"] == [False, False]

@@ -86,10 +86,10 @@ def _replay(interpreter_cmd, tmp_path, compiled=False):
         # What ships (compiled .mpy files) in a heap the size an ESP32 without PSRAM leaves
         # MicroPython, in this port's 64-bit objects: 168K here is about 107K of 32-bit ones
         # (issue 16 measured 1.57x), the main loop's bound in test_firmware_build.py. The
-        # replay needs about 164K (152K before issue 13's power cap and its rest at the cap,
-        # 148K before issue 15's cooling state; the heap is issue 16's);
-        # a heap at its edge fails on the longer paths of a CI machine (each .mpy keeps its
-        # file name). Compiling the source on the spot takes more than running it.
+        # replay needs 157K (152K before issue 13's power cap and its rest at the cap,
+        # 148K before issue 15's cooling state; the heap is issue 16's), the same on every
+        # machine since run_micropython keeps the paths the same length.
+        # Compiling the source on the spot takes more than running it.
         proc = run_micropython(REPLAY, root, "shfw", trace_file, heap="168K" if compiled else "256K")
     else:
         proc = subprocess.run(interpreter_cmd + [str(REPLAY), str(root), "shfw", str(trace_file)],
@@ -175,10 +175,10 @@ def _main_loop_run(tmp_path, micropython):
     install_firmware(root, "shfw", compiled=micropython)
     if micropython:
         # 64-bit unix port: objects take about twice the ESP32's 32-bit sizes (issue 5 measures).
-        # With the power cap (issue 13) 176K answered "start" after the autotune with "out of
-        # memory: ask again" (the loop went on) in 15 of 40 lengths of the scenario's path,
-        # whose string shifts the heap's layout; 180K passed all 40. Fitting the ESP32's heap
-        # is issue 16's work.
+        # With the power cap (issue 13) the session needs 172K (below, "start" after the
+        # autotune is answered "out of memory: ask again" and the loop goes on); the paths are
+        # the same length on every machine (run_micropython). Fitting the ESP32's heap is
+        # issue 16's work.
         proc = run_micropython(MAIN_LOOP, root, "shfw", scenario, heap="184K")
     else:
         proc = subprocess.run([sys.executable, str(MAIN_LOOP), str(root), "shfw", str(scenario)],
