@@ -503,7 +503,7 @@ class HeaterController:
             # shows to the weld checks that watch through it (resting there too named 4 of 750
             # welds LOW_WATER, whose advice closes the relay on them again).
             self._rest = True
-        if self._rest and test is None:
+        if self._rest and test is None and not self.watch.level.watching():
             if not self.duty > 0.0:
                 self.relay_on = False
                 self._heater_off_now()

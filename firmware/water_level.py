@@ -206,6 +206,19 @@ class WaterLevel:
         return (self._reask and self._refire_ms > 0
                 and self.ref_k * self.lag_s > REASK_RISE_C)
 
+    def watching(self):
+        """Whether a weld judgement found the SSR obeying and the bath full (its pulse answered
+        as a full bath's) less than ``REFIRE_S`` ago, on a bath slow enough that the weld
+        checks watching through the closed relay name a weld that came back (a second fire
+        latches) before it heats much (``reask_due`` asks the faster ones again). The relay
+        must then not rest open while no heat is wanted: that hides the weld from every
+        check until the water has cooled to the target. A weld just after a cold top-up,
+        its probe read low behind the bath's bend (0.13 C against a pulse of 0.34 C, asked
+        twice), went unnamed for half an hour that way, the water 3.4 C over the target
+        (10 L, 775 W, mixing 21 s, family seed 1)."""
+        return (self._refire_ms > 0 and not self.phase
+                and not self.ref_k * self.lag_s > REASK_RISE_C)
+
     def reask(self, temp_c):
         """Ask the SSR again (see ``reask_due``); True when that judgement has the heater."""
         if not self.reask_due() or self.phase:

@@ -597,3 +597,18 @@ def test_the_envelope_table_in_the_safety_case_has_every_fault_and_no_unsafe_run
     for r in rows:
         assert r[2] == "0", r
         assert float(r[4].split("**")[1].split()[0]) <= LIMIT_C, r
+
+
+def test_a_weld_just_after_a_cold_top_up_whose_judgement_cleared_it_is_named_within_the_watch():
+    # Family seed 1: the judgement's probe read 0.13 C against a pulse of 0.34 C behind the
+    # bath's bend after the weld's climb (asked twice, the same), so the SSR was found
+    # obeying; the relay then rested open while no heat was wanted, the water 3.4 C over the
+    # target, and no check saw the weld for the run's half hour (no code). After a judgement
+    # that found the bath full, the relay stays closed on this slow bath: the weld check
+    # fires again and latches.
+    bath = parse_bath("water_l=10.024,stones_kg=1.616,heater_w=847.323,mains=0.915,"
+                      "probe_tau_s=3.483,mixing_s=21.221")
+    spec = [s for s in fe.single_specs() if s[0] == "ssr-welded"][0]
+    r = fe.one_run((bath, "topup", spec, None, 1))
+    assert r["code"] == codes.SSR_WELDED and r["heater_off"] and r["safe"], r
+    assert r["max_water_c"] <= LIMIT_C
