@@ -612,3 +612,16 @@ def test_a_weld_just_after_a_cold_top_up_whose_judgement_cleared_it_is_named_wit
     r = fe.one_run((bath, "topup", spec, None, 1))
     assert r["code"] == codes.SSR_WELDED and r["heater_off"] and r["safe"], r
     assert r["max_water_c"] <= LIMIT_C
+
+
+@pytest.mark.xfail(strict=True, reason="open (issue 13, docs/safety.md Known limits): one leak "
+                   "that leaves the probe dry at the hold at the highest target, behind 23 s of "
+                   "mixing, takes the water 0.08 C past cutoff + 1 C before HEATING_WATCH")
+def test_one_leak_that_leaves_the_probe_dry_at_the_highest_target_ends_safe():
+    # Found by `python benchmarks/fault_envelope.py` (target 57 C, family seed 0): 61.08 C.
+    bath = parse_bath("water_l=7.917,stones_kg=1.881,heater_w=1273.4,mains=1.084,"
+                      "probe_tau_s=3.108,mixing_s=23.225")
+    spec = [s for s in fe.DOUBLE_FAULTS if s[0] == "low-water+probe-out"][0]
+    r = fe.one_run((bath, "ready", spec, {"setpoint_min_c": 57.0}, 0))
+    assert r["code"] == codes.HEATING_WATCH and r["heater_off"]
+    assert r["max_water_c"] <= LIMIT_C
