@@ -539,7 +539,6 @@ class HeaterController:
         return (self._cutoff_c + WATCH_MARGIN_C,
                 FASTEST_LOW_BATH_C_S * LEAK_LAG_SHARE * lag_s + LEAK_COAST_C)
 
-
     def _leak_cap(self):
         """The most power this moment allows so that a leak now (1 L left) cannot pass the
         cutoff + 1 C before its heat reaches the probe (issue 13). 1 L on the strongest
